@@ -1,0 +1,5 @@
+package particle
+
+import "math"
+
+var nan = math.NaN()
