@@ -1,0 +1,225 @@
+package batch
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+)
+
+// chanComm is a TEST DOUBLE for MPI: ranks are goroutines in one process and
+// messages travel over channels. The real binding is exercised by the
+// mpirun tests of package mpi and of `stilt-mpi run`.
+type chanComm struct {
+	rank  int
+	boxes []chan chanMsg // one inbox per rank
+	stash []chanMsg      // messages received but not yet matched
+}
+
+type chanMsg struct {
+	buf       []byte
+	from, tag int
+}
+
+func newChanWorld(n int) []*chanComm {
+	boxes := make([]chan chanMsg, n)
+	for i := range boxes {
+		boxes[i] = make(chan chanMsg, 1024)
+	}
+	w := make([]*chanComm, n)
+	for i := range w {
+		w[i] = &chanComm{rank: i, boxes: boxes}
+	}
+	return w
+}
+
+func (c *chanComm) Rank() int { return c.rank }
+func (c *chanComm) Size() int { return len(c.boxes) }
+func (c *chanComm) Send(buf []byte, dest, tag int) error {
+	c.boxes[dest] <- chanMsg{append([]byte(nil), buf...), c.rank, tag}
+	return nil
+}
+func (c *chanComm) match(m chanMsg, src, tag int) bool {
+	return (src < 0 || m.from == src) && (tag < 0 || m.tag == tag)
+}
+func (c *chanComm) Recv(src, tag int) ([]byte, int, int, error) {
+	for i, m := range c.stash {
+		if c.match(m, src, tag) {
+			c.stash = append(c.stash[:i], c.stash[i+1:]...)
+			return m.buf, m.from, m.tag, nil
+		}
+	}
+	for m := range c.boxes[c.rank] {
+		if c.match(m, src, tag) {
+			return m.buf, m.from, m.tag, nil
+		}
+		c.stash = append(c.stash, m)
+	}
+	return nil, 0, 0, fmt.Errorf("closed")
+}
+func (c *chanComm) Iprobe() (bool, error) {
+	if len(c.stash) > 0 {
+		return true, nil
+	}
+	select {
+	case m := <-c.boxes[c.rank]:
+		c.stash = append(c.stash, m)
+		return true, nil
+	default:
+		return false, nil
+	}
+}
+
+type listSched struct {
+	ids  []string
+	size int
+}
+
+func (s *listSched) Next(rank int) []string {
+	if len(s.ids) == 0 {
+		return nil
+	}
+	n := s.size
+	if n > len(s.ids) {
+		n = len(s.ids)
+	}
+	b := s.ids[:n]
+	s.ids = s.ids[n:]
+	return b
+}
+
+type memSink struct {
+	mu        sync.Mutex
+	running   map[string]int
+	committed map[string]Result
+	commits   int
+}
+
+func (s *memSink) MarkRunning(ids []string, rank int) error {
+	for _, id := range ids {
+		s.running[id] = rank
+	}
+	return nil
+}
+func (s *memSink) Commit(r Result) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.commits++
+	s.committed[r.SimID] = r
+	return nil
+}
+
+func TestCoordinatorWorkers(t *testing.T) {
+	for _, ranks := range []int{1, 2, 4} {
+		for _, local := range []bool{true, false} {
+			if ranks == 1 && !local {
+				continue
+			}
+			t.Run(fmt.Sprintf("ranks=%d/local=%v", ranks, local), func(t *testing.T) {
+				var ids []string
+				for i := 0; i < 53; i++ {
+					ids = append(ids, fmt.Sprintf("sim%03d", i))
+				}
+				sim := func(ctx context.Context, id string) Result {
+					time.Sleep(100 * time.Microsecond)
+					st := StatusComplete
+					if id == "sim007" {
+						st = StatusFailed
+					}
+					return Result{SimID: id, Status: st, Outputs: map[string][]byte{"f": []byte(id)}}
+				}
+				world := newChanWorld(ranks)
+				sink := &memSink{running: map[string]int{}, committed: map[string]Result{}}
+				var out bytes.Buffer
+				co := &Coordinator{Comm: world[0], Sched: &listSched{ids: append([]string(nil), ids...), size: 3}, Sink: sink, Progress: NewProgress(&out, len(ids), 0), Idle: 50 * time.Microsecond}
+				if local {
+					co.Local = sim
+				}
+				var wg sync.WaitGroup
+				errs := make(chan error, ranks)
+				for r := 1; r < ranks; r++ {
+					wg.Add(1)
+					go func(c *chanComm) {
+						defer wg.Done()
+						errs <- Worker(context.Background(), c, sim)
+					}(world[r])
+				}
+				if err := co.Run(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+				wg.Wait()
+				close(errs)
+				for err := range errs {
+					if err != nil {
+						t.Fatal(err)
+					}
+				}
+				if sink.commits != len(ids) || len(sink.committed) != len(ids) {
+					t.Fatalf("commits %d, distinct %d, want %d", sink.commits, len(sink.committed), len(ids))
+				}
+				got := make([]string, 0, len(ids))
+				for id, r := range sink.committed {
+					got = append(got, id)
+					if string(r.Outputs["f"]) != id {
+						t.Errorf("%s: output %q", id, r.Outputs["f"])
+					}
+				}
+				sort.Strings(got)
+				for i := range ids {
+					if got[i] != ids[i] {
+						t.Fatalf("committed %v", got)
+					}
+				}
+				if !bytes.Contains(out.Bytes(), []byte("53/53 (100.0%) done, 1 failed")) {
+					t.Errorf("final progress line: %s", out.String())
+				}
+			})
+		}
+	}
+}
+
+func TestCoordinatorCancel(t *testing.T) {
+	world := newChanWorld(2)
+	var ids []string
+	for i := 0; i < 100; i++ {
+		ids = append(ids, fmt.Sprintf("s%d", i))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var mu sync.Mutex
+	n := 0
+	sim := func(ctx context.Context, id string) Result {
+		mu.Lock()
+		n++
+		if n == 10 {
+			cancel()
+		}
+		mu.Unlock()
+		if ctx.Err() != nil {
+			return Result{SimID: id, Status: StatusInterrupted}
+		}
+		return Result{SimID: id, Status: StatusComplete}
+	}
+	sink := &memSink{running: map[string]int{}, committed: map[string]Result{}}
+	co := &Coordinator{Comm: world[0], Sched: &listSched{ids: ids, size: 4}, Sink: sink, Local: sim}
+	done := make(chan error, 1)
+	go func() { done <- Worker(ctx, world[1], sim) }()
+	if err := co.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	// every simulation that was handed out has a committed result (complete
+	// or interrupted), and nothing more was handed out after cancellation
+	for id := range sink.running {
+		if _, ok := sink.committed[id]; !ok {
+			t.Errorf("%s was marked running but has no result", id)
+		}
+	}
+	if len(sink.running) >= len(ids) {
+		t.Errorf("all %d simulations were handed out despite cancellation", len(sink.running))
+	}
+}
