@@ -164,4 +164,3 @@ func (r *Receptor) MustSimID(met string) string {
 	}
 	return id
 }
-
