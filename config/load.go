@@ -21,7 +21,9 @@ var (
 
 // Load reads and validates a run.toml file. On bad input it returns Errors
 // listing every problem (unknown keys, wrong types, out-of-range values,
-// missing required keys), each with its key and line.
+// missing required keys), each with its key and line; the Config returned
+// alongside Errors is partial (defaults plus whatever was valid) and is meant
+// only for further diagnostics such as `stilt-mpi validate`, never for a run.
 func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -213,7 +215,7 @@ func Parse(data []byte, path string) (*Config, error) {
 	root.finish()
 
 	if len(w.errs) > 0 {
-		return nil, w.errs.sorted()
+		return c, w.errs.sorted()
 	}
 	return c, nil
 }

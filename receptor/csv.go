@@ -64,14 +64,18 @@ var aliases = map[string]string{
 
 // ReadFile reads a receptor CSV file (receptors-and-met.md §3), validates every
 // receptor (§1) and rejects duplicate receptor ids. All problems are returned
-// together as Errors.
-func ReadFile(path string) ([]Receptor, error) {
+// together as Errors. Scene ids come from the optional "scene" column.
+func ReadFile(path string) ([]Receptor, error) { return ReadFileScene(path, "scene") }
+
+// ReadFileScene is ReadFile taking scene ids from the named column
+// (case-insensitive; absent column = no scenes).
+func ReadFileScene(path, sceneColumn string) ([]Receptor, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("receptors: %w", err)
 	}
 	defer f.Close()
-	return Read(f, path)
+	return ReadScene(f, path, sceneColumn)
 }
 
 type row struct {
@@ -86,7 +90,10 @@ type row struct {
 }
 
 // Read parses receptor CSV from r; name is used in error messages.
-func Read(r io.Reader, name string) ([]Receptor, error) {
+func Read(r io.Reader, name string) ([]Receptor, error) { return ReadScene(r, name, "scene") }
+
+// ReadScene is Read taking scene ids from the named column.
+func ReadScene(r io.Reader, name, sceneColumn string) ([]Receptor, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
@@ -133,7 +140,7 @@ func Read(r io.Reader, name string) ([]Receptor, error) {
 		defaultMSL = sawZmsl && !sawZagl
 	}
 	ridxCol, hasRidx := col["r_idx"]
-	sceneCol, hasScene := col["scene"]
+	sceneCol, hasScene := col[strings.ToLower(sceneColumn)]
 	refCol, hasRef := col["altitude_ref"]
 
 	var rows []row
