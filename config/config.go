@@ -254,25 +254,28 @@ func (t *Transport) TimeoutFor(numpar, nHours int) time.Duration {
 }
 
 // Hash returns a stable sha256 (hex) of the effective configuration that
-// determines results: project name and seed, receptor file, met sources,
-// engine and HYSPLIT paths, params, footprints, output flags and scene rule.
-// Operational settings (scratch, timeouts, MPI, registry location, SLURM) are
-// excluded, so changing them does not invalidate stored results.
+// determines results: project name and seed, met sources, the effective
+// engine, params (with derived MAXPAR, WINDERRTF and ZICONTROL factors),
+// footprints, output flags and the scene rule. Excluded, so that changing
+// them does not invalidate stored results: the receptor file path (receptors
+// are identified by their ids), HYSPLIT install paths (record the
+// executable's sha256 separately), output and scratch locations, timeouts,
+// MPI, registry and SLURM settings. Key order in run.toml does not matter.
 func (c *Config) Hash() string {
 	view := struct {
 		Name       string
 		Seed       int64
-		Receptors  string
 		Mets       []MetSpec
 		Engine     string
-		Transport  Transport
 		Params     Params
+		MaxPar     int
+		WindErrTF  int
 		ZIScale    []float64
 		Footprints []FootprintSpec
 		Output     Output
 		Scenes     Scenes
-	}{c.Project.Name, c.Project.Seed, c.Receptors.Path, c.Mets(), c.Engine(), c.Transport, c.Params,
-		c.Params.ZIScaleValues(), c.Footprints(), c.Output, c.Scenes}
+	}{c.Project.Name, c.Project.Seed, c.Mets(), c.Engine(), c.Params, c.Params.MaxParValue(),
+		c.Params.WindErrTF(), c.Params.ZIScaleValues(), c.Footprints(), c.Output, c.Scenes}
 	b, err := json.Marshal(view)
 	if err != nil {
 		// Only transforms could hold unmarshalable values; TOML values never are.

@@ -273,3 +273,63 @@ func TestErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestHashIgnoresLocations(t *testing.T) {
+	a, err := Parse([]byte(full), "/proj/run.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := Parse([]byte(strings.Replace(full, `hysplit_dir = "/opt/hysplit"`, `hysplit_dir = "/other/hysplit"`, 1)), "/proj/run.toml")
+	if a.Hash() != b.Hash() {
+		t.Error("hysplit_dir changed the hash")
+	}
+	d, _ := Parse([]byte(strings.Replace(full, "xres = 0.01", "xres = 0.02", 1)), "/proj/run.toml")
+	if d.Hash() == a.Hash() {
+		t.Error("footprint resolution did not change the hash")
+	}
+}
+
+func TestKeyLines(t *testing.T) {
+	text := `# comment
+top = 1
+params.numpar = 3   # dotted at top level
+[met.hrrr]
+directory = "x"
+"quoted key" = 2
+setup = [
+  "a = b",
+  "c",
+]
+notes = """
+fake = 1
+"""
+after = 4
+[[footprints.f.transforms]]
+kind = "a"
+[[footprints.f.transforms]]
+kind = "b"
+[met.nam] # trailing comment
+x = { y = 1 }
+`
+	kl := scanKeyLines([]byte(text))
+	for key, want := range map[string]int{
+		"top": 2, "params": 3, "params.numpar": 3, "met": 4, "met.hrrr": 4, "met.hrrr.directory": 5,
+		"met.hrrr.quoted key": 6, "met.hrrr.setup": 7, "met.hrrr.notes": 11, "met.hrrr.after": 14,
+		"footprints.f.transforms": 15, "footprints.f.transforms[0].kind": 16, "footprints.f.transforms[1]": 17,
+		"footprints.f.transforms[1].kind": 18, "met.nam": 19, "met.nam.x": 20,
+	} {
+		if got := kl.lookup(key); got != want {
+			t.Errorf("line of %s = %d, want %d", key, got, want)
+		}
+	}
+	if _, ok := kl["met.hrrr.fake"]; ok {
+		t.Error("key inside a multi-line string recorded")
+	}
+	if _, ok := kl["met.hrrr.a"]; ok {
+		t.Error("string element recorded as key")
+	}
+	// Unknown key falls back to its table.
+	if got := kl.lookup("met.hrrr.missing"); got != 4 {
+		t.Errorf("fallback line %d", got)
+	}
+}
