@@ -16,7 +16,7 @@ import (
 // (../shared/hysplit/README.md: rewritten to ../../met/).
 var refMet = []string{"../../met/20190530_00-05_hrrr", "../../met/20190530_06-11_hrrr"}
 
-func loadParams(t *testing.T, params string) config.Params {
+func loadParams(t testing.TB, params string) config.Params {
 	t.Helper()
 	c, err := config.Parse([]byte("[receptors]\npath='r.csv'\n[met.hrrr]\ndirectory='m'\n[params]\n"+params), "/x/run.toml")
 	if err != nil {
@@ -25,7 +25,7 @@ func loadParams(t *testing.T, params string) config.Params {
 	return c.Params
 }
 
-func readReceptor(t *testing.T, csv string) receptor.Receptor {
+func readReceptor(t testing.TB, csv string) receptor.Receptor {
 	t.Helper()
 	rs, err := receptor.Read(strings.NewReader(csv), "test.csv")
 	if err != nil {

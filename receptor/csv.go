@@ -7,7 +7,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -374,10 +373,42 @@ func (r *Receptor) Validate() error {
 	return nil
 }
 
-var (
-	compactTimeRE = regexp.MustCompile(`^\d{12}$`)
-	tzSuffixRE    = regexp.MustCompile(`(Z|[+-]\d{2}:?\d{2})$`)
-)
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// tzSuffix returns a trailing zone designator of s: "Z", "±hh:mm" or
+// "±hhmm", or "".
+func tzSuffix(s string) string {
+	if strings.HasSuffix(s, "Z") {
+		return "Z"
+	}
+	for _, n := range []int{6, 5} {
+		if len(s) < n {
+			continue
+		}
+		m := s[len(s)-n:]
+		if m[0] != '+' && m[0] != '-' {
+			continue
+		}
+		d := m[1:]
+		if n == 6 {
+			if d[2] != ':' {
+				continue
+			}
+			d = d[:2] + d[3:]
+		}
+		if allDigits(d) {
+			return m
+		}
+	}
+	return ""
+}
 
 // timeLayouts are the accepted general time forms (ISO 8601 variants).
 var timeLayouts = []string{
@@ -399,7 +430,7 @@ func ParseTime(s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, errors.New("missing time")
 	}
-	if compactTimeRE.MatchString(s) {
+	if len(s) == 12 && allDigits(s) {
 		t, err := time.Parse("200601021504", s)
 		if err != nil {
 			return time.Time{}, fmt.Errorf("%q: not a valid YYYYMMDDHHMM time", s)
@@ -408,7 +439,7 @@ func ParseTime(s string) (time.Time, error) {
 	}
 	loc := time.UTC
 	body := s
-	if m := tzSuffixRE.FindString(s); m != "" && len(s) > 10 {
+	if m := tzSuffix(s); m != "" && len(s) > 10 {
 		body = strings.TrimSpace(strings.TrimSuffix(s, m))
 		if m != "Z" {
 			sign := 1
