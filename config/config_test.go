@@ -206,6 +206,8 @@ func TestErrors(t *testing.T) {
 		{"missing receptors and met", "[project]\nname='x'\n", []string{"0:met:required", "0:receptors.path:required"}},
 		{"unknown top-level", base + "[paramz]\nnumpar=1\n", []string{"5:paramz:did you mean \"params\""}},
 		{"unknown param", base + "[params]\nnumparr = 10\n", []string{"6:params.numparr:did you mean \"numpar\""}},
+		{"moved R-STILT key", base + "[params]\ntimeout = 3600\nxmn = -180\n", []string{
+			"6:params.timeout:set [transport] timeout", "7:params.xmn:as xmin"}},
 		{"wrong type int", base + "[params]\nnumpar = \"many\"\n", []string{"6:params.numpar:must be an integer, got string"}},
 		{"float for int", base + "[params]\nkmix0 = 150.5\n", []string{"6:params.kmix0:must be an integer, got float"}},
 		{"range", base + "[params]\nnumpar = 0\nveght = 1.5\nn_hours = 0\nkrand = 9\n", []string{

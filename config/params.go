@@ -204,7 +204,32 @@ func (p *Params) HasVar(name string) bool {
 	return false
 }
 
+// paramHints point R-STILT run_stilt.r settings that live elsewhere in
+// run.toml to their place.
+var paramHints = map[string]string{
+	"timeout":            "set [transport] timeout",
+	"xmn":                "footprint grids go in [footprints.<name>] as xmin",
+	"xmx":                "footprint grids go in [footprints.<name>] as xmax",
+	"ymn":                "footprint grids go in [footprints.<name>] as ymin",
+	"ymx":                "footprint grids go in [footprints.<name>] as ymax",
+	"xres":               "footprint grids go in [footprints.<name>]",
+	"yres":               "footprint grids go in [footprints.<name>]",
+	"projection":         "footprint grids go in [footprints.<name>]",
+	"smooth_factor":      "footprint grids go in [footprints.<name>]",
+	"time_integrate":     "footprint grids go in [footprints.<name>]",
+	"n_met_min":          "set n_min in [met.<name>]",
+	"met_file_format":    "set file_format in [met.<name>]",
+	"met_path":           "set directory in [met.<name>]",
+	"met_subgrid_enable": "set subgrid_enable in [met.<name>]",
+	"met_subgrid_buffer": "set subgrid_buffer in [met.<name>]",
+	"met_subgrid_levels": "set subgrid_levels in [met.<name>]",
+	"n_cores":            "parallelism comes from MPI ranks ([mpi], [slurm])",
+	"n_nodes":            "set nodes in [slurm]",
+	"ivmax":              "IVMAX is derived from varsiwant",
+}
+
 func readParams(t *tbl, p *Params) {
+	t.hints = paramHints
 	nz := func(v int) string {
 		if v == 0 {
 			return "must not be 0 (negative runs backward, positive forward)"

@@ -26,6 +26,7 @@ type tbl struct {
 	path  string
 	m     map[string]any
 	known []string
+	hints map[string]string // unknown key → where it belongs
 }
 
 func join(path, key string) string {
@@ -430,7 +431,9 @@ func (t *tbl) finish() {
 	sort.Strings(allowed)
 	for _, k := range unknown {
 		msg := "unknown key"
-		if s := suggest(k, allowed); s != "" {
+		if h, ok := t.hints[k]; ok {
+			msg += "; " + h
+		} else if s := suggest(k, allowed); s != "" {
 			msg += fmt.Sprintf(" (did you mean %q?)", s)
 		}
 		where := "the top level"
