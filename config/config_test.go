@@ -218,6 +218,10 @@ func TestErrors(t *testing.T) {
 		{"error group partial", base + "[params]\nsiguverr = 1\ntluverr = 60\n", []string{"6:params.siguverr:must be all set"}},
 		{"winderrtf conflict", base + "[params]\nwinderrtf = 1\n", []string{"6:params.winderrtf:conflicts"}},
 		{"zicontrol without scale", base + "[params]\nzicontroltf = 1\n", []string{"5:params.ziscale:zicontroltf = 1 needs"}},
+		{"ziscale zero with zicontrol", base + "[params]\nzicontroltf = 1\nziscale = [1, 0]\n", []string{"7:params.ziscale:element 1 is 0"}},
+		{"ziscale nested twice", base + "[params]\nziscale = [[1], [2]]\n", []string{"6:params.ziscale:exactly one inner list"}},
+		{"ziscale negative", base + "[params]\nziscale = -1\n", []string{"6:params.ziscale[0]:must be >= 0"}},
+		{"footprint not a table", base + "[footprints]\nf = 1\n", []string{"6:footprints.f:must be a table"}},
 		{"maxpar below numpar", base + "[params]\nnumpar = 100\nmaxpar = 50\n", []string{"7:params.maxpar:must be >= numpar"}},
 		{"kmsl", base + "[params]\nkmsl = 2\n", []string{"6:params.kmsl:must be one of"}},
 		{"bad met name", "[receptors]\npath='r'\n[met.HR_RR]\ndirectory='m'\n", []string{"3:met.HR_RR:lower-case"}},
@@ -333,5 +337,34 @@ x = { y = 1 }
 	// Unknown key falls back to its table.
 	if got := kl.lookup("met.hrrr.missing"); got != 4 {
 		t.Errorf("fallback line %d", got)
+	}
+}
+
+func TestZIScaleForms(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want []float64
+	}{
+		{"ziscale = 0.5\nn_hours = -3\n", []float64{0.5, 0.5, 0.5}},
+		{"ziscale = 0.5\nn_hours = 2\n", []float64{0.5, 0.5}},
+		{"ziscale = [1, 2]\nn_hours = -3\n", []float64{1, 2}},
+		{"ziscale = [[1, 2, 3]]\nn_hours = -3\n", []float64{1, 2, 3}},
+		{"ziscale = 0\n", make([]float64, 24)},
+	} {
+		cfg, err := parse(t, base+"[params]\n"+c.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := cfg.Params.ZIScaleValues()
+		if len(got) != len(c.want) {
+			t.Errorf("%q: %v", c.in, got)
+			continue
+		}
+		for i := range got {
+			if got[i] != c.want[i] {
+				t.Errorf("%q: %v", c.in, got)
+				break
+			}
+		}
 	}
 }

@@ -287,6 +287,9 @@ func readMet(t *tbl, name string, resolve func(string) string) MetSpec {
 
 func readFootprint(t *tbl, name string) FootprintSpec {
 	f := FootprintSpec{Name: name, Projection: "+proj=longlat", SmoothFactor: 1}
+	if t.m == nil { // not a table: already reported
+		return f
+	}
 	if !footNameRE.MatchString(name) {
 		t.w.errAt(t.path, "footprint name %q: use letters, digits and '-' (it is part of file names)", name)
 	}

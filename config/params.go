@@ -341,12 +341,25 @@ func readParams(t *tbl, p *Params) {
 	t.boolean("wvert", &p.WVert)
 	t.integer("zicontroltf", &p.ZIControlTF, oneOf(0, 1))
 	if v, ok := t.m["ziscale"]; ok {
-		switch v.(type) {
+		switch x := v.(type) {
 		case float64, int64:
 			p.ziScalar = true
+		case []any:
+			// PYSTILT accepts [[...]] holding exactly one inner list.
+			if len(x) > 0 {
+				if _, nested := x[0].([]any); nested {
+					if len(x) != 1 {
+						t.errf("ziscale", "a nested ziscale must hold exactly one inner list, got %d", len(x))
+						delete(t.m, "ziscale")
+						t.known = append(t.known, "ziscale")
+						break
+					}
+					t.m["ziscale"] = x[0]
+				}
+			}
 		}
 	}
-	t.floats("ziscale", &p.ZIScale, true, above(0.0))
+	t.floats("ziscale", &p.ZIScale, true, atLeast(0.0))
 	pos := above(0.0)
 	t.optFloat("siguverr", &p.SigUVErr, pos)
 	t.optFloat("tluverr", &p.TLUVErr, pos)
@@ -409,8 +422,16 @@ func readParams(t *tbl, p *Params) {
 	if explicitWE != nil && *explicitWE != p.WindErrTF() {
 		t.w.errAt(key("winderrtf"), "%d conflicts with the error parameters set (derived value %d = 1·[wind group] + 2·[zi group]); remove it", *explicitWE, p.WindErrTF())
 	}
-	if p.ZIControlTF == 1 && len(p.ZIScale) == 0 {
-		t.w.errAt(key("ziscale"), "zicontroltf = 1 needs ziscale (a number, or one number per simulation hour)")
+	if p.ZIControlTF == 1 {
+		if len(p.ZIScale) == 0 {
+			t.w.errAt(key("ziscale"), "zicontroltf = 1 needs ziscale (a number, or one number per simulation hour)")
+		}
+		for i, z := range p.ZIScale {
+			if z <= 0 {
+				t.w.errAt(key("ziscale"), "element %d is %v: with zicontroltf = 1 every mixing-height factor must be > 0", i, z)
+				break
+			}
+		}
 	}
 	if p.MaxPar != nil && *p.MaxPar < p.NumPar {
 		t.w.errAt(key("maxpar"), "%d must be >= numpar (%d)", *p.MaxPar, p.NumPar)
