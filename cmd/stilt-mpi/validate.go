@@ -19,7 +19,9 @@ func init() {
 		Long: "validate loads run.toml, reads the receptor CSV, checks that met folders (and for the hysplit\n" +
 			"engine the executable and data tables) exist, and reports every problem at once (exit 2).\n" +
 			"On success it prints receptors by kind, simulations per met source and the footprint grids.",
-		Args: cobra.ExactArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			return badInput(cobra.ExactArgs(1)(cmd, args))
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			problems := validateRun(args[0], cmd.OutOrStdout())
 			if len(problems) == 0 {

@@ -67,4 +67,14 @@ func TestValidateExitCode(t *testing.T) {
 	if code := run([]string{"validate", filepath.Join(dir, "run.toml")}); code != 2 {
 		t.Errorf("exit code %d, want 2", code)
 	}
+	if code := run([]string{"validate"}); code != 2 {
+		t.Errorf("missing argument: exit code %d, want 2", code)
+	}
+	ok := writeFiles(t, map[string]string{
+		"run.toml": "[receptors]\npath='r.csv'\n[met.hrrr]\ndirectory='.'\n",
+		"r.csv":    "time,lat,lon,z\n201905301100,40,-112,5\n",
+	})
+	if code := run([]string{"validate", filepath.Join(ok, "run.toml")}); code != 0 {
+		t.Errorf("valid config: exit code %d, want 0", code)
+	}
 }
