@@ -147,7 +147,7 @@ func Open(path string) (*File, error) {
 func readIndexAt(r io.ReaderAt, path string, off, size int64) (Label, *Index, int64, error) {
 	head := make([]byte, LabelLen+IndexFixedLen)
 	if off+int64(len(head)) > size {
-		return Label{}, nil, 0, fmt.Errorf("%s: truncated: index record at byte %d needs %d bytes, file has %d", path, off, len(head), size)
+		return Label{}, nil, 0, fmt.Errorf("%s: truncated: index record at byte %d needs %d bytes, file has %d", path, off, len(head), size-off)
 	}
 	if _, err := r.ReadAt(head, off); err != nil {
 		return Label{}, nil, 0, fmt.Errorf("%s: reading index at byte %d: %w", path, off, err)
@@ -161,8 +161,17 @@ func readIndexAt(r io.ReaderAt, path string, off, size int64) (Label, *Index, in
 	}
 	thx, thy := lab.Thousands()
 	h, err := ParseHeader(head[LabelLen:], thx, thy)
+	if err == nil && h.NX*h.NY < IndexFixedLen {
+		err = fmt.Errorf("grid %dx%d smaller than the index header", h.NX, h.NY)
+	}
 	if err != nil {
-		return lab, nil, 0, fmt.Errorf("%s: index at %s (byte %d): %w", path, lab.Time().Format("2006-01-02 15"), off, err)
+		// Grids with fewer than 108 points spread the fixed part over
+		// several records: find the body length that reproduces itself.
+		h2, ok := smallGridHeader(r, off, size, thx, thy)
+		if !ok {
+			return lab, nil, 0, fmt.Errorf("%s: index at %s (byte %d): %w", path, lab.Time().Format("2006-01-02 15"), off, err)
+		}
+		h = h2
 	}
 	body := int64(h.NX) * int64(h.NY)
 	lrec := LabelLen + body
@@ -184,6 +193,31 @@ func readIndexAt(r io.ReaderAt, path string, off, size int64) (Label, *Index, in
 		return lab, nil, 0, fmt.Errorf("%s: index at %s (byte %d): %w", path, lab.Time().Format("2006-01-02 15"), off, err)
 	}
 	return lab, ix, lrec, nil
+}
+
+// smallGridHeader finds the header of a grid whose record body (NX·NY) is
+// shorter than the 108-character fixed part.
+func smallGridHeader(r io.ReaderAt, off, size int64, thx, thy int) (Header, bool) {
+	for body := 1; body < IndexFixedLen; body++ {
+		lrec := int64(LabelLen + body)
+		nrec := int64(IndexFixedLen/body + 1)
+		if off+nrec*lrec > size {
+			continue
+		}
+		raw := make([]byte, nrec*lrec)
+		if _, err := r.ReadAt(raw, off); err != nil {
+			continue
+		}
+		text := make([]byte, 0, nrec*int64(body))
+		for k := int64(0); k < nrec; k++ {
+			text = append(text, raw[k*lrec+LabelLen:(k+1)*lrec]...)
+		}
+		h, err := ParseHeader(text, thx, thy)
+		if err == nil && h.NX*h.NY == body {
+			return h, true
+		}
+	}
+	return Header{}, false
 }
 
 func newFile(path string, r *os.File, size int64) (*File, error) {
