@@ -436,6 +436,28 @@ func (f *File) readUnpack(p, r int, dst []float32) error {
 	return nil
 }
 
+// readLabeled unpacks into dst and returns the record label.
+func (f *File) readLabeled(dst []float32, name string, level int, t time.Time) (Label, error) {
+	p, err := f.periodOf(t)
+	if err != nil {
+		return Label{}, err
+	}
+	r, ok := f.recPos[recKey{level, name}]
+	if !ok {
+		return Label{}, fmt.Errorf("%s: no variable %s on level %d", f.path, name, level)
+	}
+	bp := f.bufPool.Get().(*[]byte)
+	defer f.bufPool.Put(bp)
+	lab, err := f.readRecord(p, r, *bp)
+	if err != nil {
+		return lab, err
+	}
+	if err := Unpack((*bp)[LabelLen:], f.idx.NX, f.idx.NY, lab.NExp, lab.Prec, lab.Var1, dst); err != nil {
+		return lab, fmt.Errorf("%s: %s level %d at %s: %w", f.path, name, level, t.Format("2006-01-02 15:04"), err)
+	}
+	return lab, nil
+}
+
 // Read unpacks one variable on one level at one time.
 func (f *File) Read(name string, level int, t time.Time) (*Field, error) {
 	fl := &Field{Nx: f.idx.NX, Ny: f.idx.NY, Data: make([]float32, f.idx.NX*f.idx.NY)}

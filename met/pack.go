@@ -72,7 +72,9 @@ func Pack(vals []float32, nx, ny int) (Packed, error) {
 			return Packed{}, fmt.Errorf("pack: non-finite value at grid point (%d,%d)", k%nx+1, k/nx+1)
 		}
 	}
-	var1 := float64(vals[0])
+	// VAR1 and PREC are stored as E14.7 text: pack against the stored values
+	// so that reconstruction here equals what a reader gets.
+	var1 := labelRound(float64(vals[0]))
 	// Largest difference along the unpacking path.
 	rmax := 0.0
 	rold := var1
@@ -94,7 +96,7 @@ func Pack(vals []float32, nx, ny int) (Packed, error) {
 	// 2^(nexp-7)·128 must exceed rmax strictly plus half a step of drift.
 	prec := math.Ldexp(1, nexp) / 254
 	scale := float32(math.Ldexp(1, 7-nexp))
-	p := Packed{NExp: nexp, Prec: float64(float32(prec)), Var1: var1, Data: make([]byte, nx*ny)}
+	p := Packed{NExp: nexp, Prec: labelRound(prec), Var1: var1, Data: make([]byte, nx*ny)}
 	fp := float32(p.Prec)
 	rowStart := float32(var1) // running value each row starts from
 	for j := 0; j < ny; j++ {
@@ -123,4 +125,13 @@ func Pack(vals []float32, nx, ny int) (Packed, error) {
 		}
 	}
 	return p, nil
+}
+
+// labelRound rounds v to the 7 significant digits of the label's E14.7 fields.
+func labelRound(v float64) float64 {
+	r, err := parseF(fortranE(v, 14, 7))
+	if err != nil {
+		return v
+	}
+	return r
 }
