@@ -29,7 +29,7 @@ func Unpack(data []byte, nx, ny, nexp int, prec, var1 float64, out []float32) er
 	if len(data) < nx*ny || len(out) < nx*ny {
 		return fmt.Errorf("unpack: %d bytes and %d outputs for a %dx%d grid", len(data), len(out), nx, ny)
 	}
-	if nexp < -200 || nexp > 200 {
+	if nexp < -100 || nexp > 100 {
 		return fmt.Errorf("unpack: packing exponent %d out of range", nexp)
 	}
 	scale := float32(math.Ldexp(1, 7-nexp))
