@@ -702,4 +702,3 @@ func (a *accumulator) pass2(layer, ky []float64, r0, r1 int) {
 		}
 	}
 }
-
