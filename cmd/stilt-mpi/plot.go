@@ -130,7 +130,7 @@ func plotFootprint(in, out string, layer int, logScale bool) error {
 	hm.Min, hm.Max = lo, hi
 	hm.NaN = color.Transparent
 	hm.Underflow = pal.Colors()[0] // non-zero cells below the shown decades
-	hm.Rasterized = n > 250000 // vector cells stay crisp on small grids
+	hm.Rasterized = n > 250000     // vector cells stay crisp on small grids
 	p.Add(hm)
 	if x, y, ok := receptorXY(in, g); ok {
 		sc, err := plotter.NewScatter(plotter.XYs{{X: x, Y: y}})
