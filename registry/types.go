@@ -147,7 +147,7 @@ type Counts struct {
 type FailureGroup struct {
 	Class   string   `json:"class"`
 	Count   int      `json:"count"`
-	Example string   `json:"example"`  // one error message of the class
+	Example string   `json:"example"` // one error message of the class
 	SimIDs  []string `json:"sim_ids"` // up to 10, sorted
 }
 
