@@ -641,3 +641,37 @@ func TestMergeShards(t *testing.T) {
 		t.Fatalf("integrity_check: %s", ic)
 	}
 }
+
+func TestCommitResultsAllOrNothing(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	s.Register(ctx, mkSims(3, "a"))
+	good := Result{SimID: "a_0000", Status: StatusComplete, Blobs: []Blob{{Name: "f", Data: []byte("x")}}}
+	cases := []struct {
+		name string
+		bad  Result
+	}{
+		{"unknown sim", Result{SimID: "zzz", Status: StatusComplete}},
+		{"bad status", Result{SimID: "a_0001", Status: "done"}},
+		{"repeated blob name", Result{SimID: "a_0001", Status: StatusComplete,
+			Blobs: []Blob{{Name: "f", Data: []byte("1")}, {Name: "f", Data: []byte("2")}}}},
+	}
+	for _, tc := range cases {
+		if err := s.CommitResults(ctx, []Result{good, tc.bad}); err == nil {
+			t.Fatalf("%s: accepted", tc.name)
+		}
+		if got, _ := s.Get(ctx, "a_0000"); got.Status != StatusPending {
+			t.Fatalf("%s: the good result of a rejected group was written", tc.name)
+		}
+	}
+	if err := s.CommitResults(ctx, []Result{good, {SimID: "a_0001", Status: StatusFailed}}); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := s.Counts(ctx)
+	if c.ByStatus[StatusComplete] != 1 || c.ByStatus[StatusFailed] != 1 {
+		t.Fatalf("group commit: %+v", c.ByStatus)
+	}
+	if f, _ := s.Failures(ctx); len(f) != 1 || f[0].Class != "unknown" {
+		t.Fatalf("failure without a class: %+v", f)
+	}
+}

@@ -477,10 +477,40 @@ func sha256Hex(b []byte) string {
 // result never overwrites a complete one (ErrState). Status pending means
 // interrupted: the simulation will be run again.
 func (s *SQLite) CommitResult(ctx context.Context, r Result) error {
+	return s.CommitResults(ctx, []Result{r})
+}
+
+// CommitResults is CommitResult for several results in ONE transaction (a
+// group commit: one fsync for all). If any result is rejected none is
+// written.
+func (s *SQLite) CommitResults(ctx context.Context, rs []Result) error {
+	sums := make([][]string, len(rs))
+	for i := range rs {
+		var err error
+		if sums[i], err = s.prepareResult(&rs[i]); err != nil {
+			return err
+		}
+	}
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		for i := range rs {
+			if err := commitTx(tx, &rs[i], sums[i]); err != nil {
+				return fmt.Errorf("%s: %w", rs[i].SimID, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("registry: commit: %w", err)
+	}
+	return nil
+}
+
+// prepareResult validates r, fills defaults and returns its blobs' SHA-256.
+func (s *SQLite) prepareResult(r *Result) ([]string, error) {
 	switch r.Status {
 	case StatusComplete, StatusCompleteEmpty, StatusFailed, StatusPending:
 	default:
-		return fmt.Errorf("registry: commit %s: status %q: expected complete, complete-empty, failed or pending", r.SimID, r.Status)
+		return nil, fmt.Errorf("registry: commit %s: status %q: expected complete, complete-empty, failed or pending", r.SimID, r.Status)
 	}
 	if r.Status == StatusFailed && r.ErrorClass == "" {
 		r.ErrorClass = "unknown"
@@ -491,71 +521,69 @@ func (s *SQLite) CommitResult(ctx context.Context, r Result) error {
 	if r.FinishedAt.IsZero() {
 		r.FinishedAt = s.now()
 	}
+	if r.Status == StatusPending && len(r.Blobs) > 0 {
+		return nil, fmt.Errorf("registry: commit %s: interrupted (pending) result carries %d blobs", r.SimID, len(r.Blobs))
+	}
 	names := make(map[string]bool, len(r.Blobs))
 	sums := make([]string, len(r.Blobs))
 	for i, b := range r.Blobs {
 		if b.Name == "" {
-			return fmt.Errorf("registry: commit %s: blob %d has no name", r.SimID, i)
+			return nil, fmt.Errorf("registry: commit %s: blob %d has no name", r.SimID, i)
 		}
 		if names[b.Name] {
-			return fmt.Errorf("registry: commit %s: blob name %q repeated", r.SimID, b.Name)
+			return nil, fmt.Errorf("registry: commit %s: blob name %q repeated", r.SimID, b.Name)
 		}
 		names[b.Name] = true
 		sums[i] = sha256Hex(b.Data)
 		if b.SHA256 != "" && !strings.EqualFold(b.SHA256, sums[i]) {
-			return fmt.Errorf("registry: commit %s: blob %q: sender sha256 %s, received data hash %s: %w",
+			return nil, fmt.Errorf("registry: commit %s: blob %q: sender sha256 %s, received data hash %s: %w",
 				r.SimID, b.Name, b.SHA256, sums[i], ErrChecksum)
 		}
 	}
-	if r.Status == StatusPending && len(r.Blobs) > 0 {
-		return fmt.Errorf("registry: commit %s: interrupted (pending) result carries %d blobs", r.SimID, len(r.Blobs))
+	return sums, nil
+}
+
+func commitTx(tx *sql.Tx, r *Result, sums []string) error {
+	var cur string
+	err := tx.QueryRow(`SELECT status FROM sims WHERE sim_id = ?`, r.SimID).Scan(&cur)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
 	}
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		var cur string
-		err := tx.QueryRow(`SELECT status FROM sims WHERE sim_id = ?`, r.SimID).Scan(&cur)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		}
-		if err != nil {
-			return err
-		}
-		if Status(cur).Finished() && !r.Status.Finished() {
-			return fmt.Errorf("already %s, refusing %s result: %w", cur, r.Status, ErrState)
-		}
-		if _, err := tx.Exec(`DELETE FROM blobs WHERE sim_id = ?`, r.SimID); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(`DELETE FROM outputs WHERE sim_id = ?`, r.SimID); err != nil {
-			return err
-		}
-		for i, b := range r.Blobs {
-			if _, err := tx.Exec(`INSERT INTO blobs (sim_id, name, bytes, sha256, data) VALUES (?,?,?,?,?)`,
-				r.SimID, b.Name, len(b.Data), sums[i], nonNil(b.Data)); err != nil {
-				return fmt.Errorf("blob %q: %w", b.Name, err)
-			}
-		}
-		for _, o := range r.Outputs {
-			if _, err := tx.Exec(`INSERT INTO outputs (sim_id, name, path, bytes, sha256) VALUES (?,?,?,?,?)`,
-				r.SimID, o.Name, o.Path, o.Bytes, o.SHA256); err != nil {
-				return fmt.Errorf("output %q: %w", o.Name, err)
-			}
-		}
-		var runID any
-		if r.RunID != "" {
-			runID = r.RunID
-		}
-		_, err = tx.Exec(`UPDATE sims SET status = ?, error_class = ?, error_message = ?,
-			run_id = coalesce(?, run_id), rank = ?, host = ?, engine = ?,
-			started_at = coalesce(?, started_at), finished_at = ?, transport_s = ?, footprint_s = ?, n_blobs = ?
-			WHERE sim_id = ?`,
-			string(r.Status), r.ErrorClass, r.ErrorMessage, runID, r.Rank, r.Host, r.Engine,
-			fmtTime(r.StartedAt), fmtTime(r.FinishedAt), r.TransportS, r.FootprintS, len(r.Blobs), r.SimID)
-		return err
-	})
 	if err != nil {
-		return fmt.Errorf("registry: commit %s: %w", r.SimID, err)
+		return err
 	}
-	return nil
+	if Status(cur).Finished() && !r.Status.Finished() {
+		return fmt.Errorf("already %s, refusing %s result: %w", cur, r.Status, ErrState)
+	}
+	if _, err := tx.Exec(`DELETE FROM blobs WHERE sim_id = ?`, r.SimID); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(`DELETE FROM outputs WHERE sim_id = ?`, r.SimID); err != nil {
+		return err
+	}
+	for i, b := range r.Blobs {
+		if _, err := tx.Exec(`INSERT INTO blobs (sim_id, name, bytes, sha256, data) VALUES (?,?,?,?,?)`,
+			r.SimID, b.Name, len(b.Data), sums[i], nonNil(b.Data)); err != nil {
+			return fmt.Errorf("blob %q: %w", b.Name, err)
+		}
+	}
+	for _, o := range r.Outputs {
+		if _, err := tx.Exec(`INSERT INTO outputs (sim_id, name, path, bytes, sha256) VALUES (?,?,?,?,?)`,
+			r.SimID, o.Name, o.Path, o.Bytes, o.SHA256); err != nil {
+			return fmt.Errorf("output %q: %w", o.Name, err)
+		}
+	}
+	var runID any
+	if r.RunID != "" {
+		runID = r.RunID
+	}
+	_, err = tx.Exec(`UPDATE sims SET status = ?, error_class = ?, error_message = ?,
+		run_id = coalesce(?, run_id), rank = ?, host = ?, engine = ?,
+		started_at = coalesce(?, started_at), finished_at = ?, transport_s = ?, footprint_s = ?, n_blobs = ?
+		WHERE sim_id = ?`,
+		string(r.Status), r.ErrorClass, r.ErrorMessage, runID, r.Rank, r.Host, r.Engine,
+		fmtTime(r.StartedAt), fmtTime(r.FinishedAt), r.TransportS, r.FootprintS, len(r.Blobs), r.SimID)
+	return err
 }
 
 func nonNil(b []byte) []byte {

@@ -194,6 +194,7 @@ type Store interface {
 	Pending(ctx context.Context, limit int) ([]Simulation, error)
 	MarkRunning(ctx context.Context, ids []string, rank int, host, runID string) error
 	CommitResult(ctx context.Context, r Result) error
+	CommitResults(ctx context.Context, rs []Result) error
 	MarkStaleRunning(ctx context.Context, currentRunID string, deadRunIDs ...string) (int, error)
 	Reset(ctx context.Context, scope ResetScope) (int, error)
 	Counts(ctx context.Context) (Counts, error)
