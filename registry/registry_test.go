@@ -69,6 +69,11 @@ func blobData(seed, n int) []byte {
 }
 
 func TestOpenMigratesAndReopens(t *testing.T) {
+	nested, err := Open(filepath.Join(t.TempDir(), "out", "deeper", "registry.sqlite"))
+	if err != nil {
+		t.Fatalf("open in a missing directory: %v", err)
+	}
+	nested.Close()
 	s, path := openTest(t)
 	var v int
 	if err := s.DB().QueryRow(`PRAGMA user_version`).Scan(&v); err != nil || v != SchemaVersion {
@@ -273,6 +278,13 @@ func TestCommitRecordsEverything(t *testing.T) {
 	}
 	if err := s.MarkRunning(ctx, []string{"nope"}, 0, "h", run.ID); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("mark unknown sim: %v", err)
+	}
+	s.Register(ctx, []Simulation{{SimID: "b"}})
+	if err := s.MarkRunning(ctx, []string{"b"}, 0, "h", "no-such-run"); err == nil {
+		t.Fatal("MarkRunning with a run that was never begun accepted")
+	}
+	if got, _ := s.Get(ctx, "b"); got.Status != StatusPending {
+		t.Fatalf("rejected MarkRunning changed status to %s", got.Status)
 	}
 }
 

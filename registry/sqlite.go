@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -76,6 +77,11 @@ func OpenWith(path string, o Options) (*SQLite, error) {
 	}
 	if o.Now == nil {
 		o.Now = def.Now
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("registry: open %s: %w", path, err)
+		}
 	}
 	dsn := fmt.Sprintf("file:%s?_journal_mode=WAL&_busy_timeout=%d&_synchronous=%s&_foreign_keys=on&_txlock=immediate",
 		uriPath(path), o.BusyTimeout.Milliseconds(), strings.ToUpper(o.Synchronous))
