@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -685,5 +687,57 @@ func TestCommitResultsAllOrNothing(t *testing.T) {
 	}
 	if f, _ := s.Failures(ctx); len(f) != 1 || f[0].Class != "unknown" {
 		t.Fatalf("failure without a class: %+v", f)
+	}
+}
+
+func TestSingleWriterLock(t *testing.T) {
+	s, path := openTest(t)
+	if _, err := Open(path); !errors.Is(err, ErrLocked) {
+		t.Fatalf("second writer: err = %v, want ErrLocked", err)
+	}
+	r, err := OpenReadOnly(path)
+	if err != nil {
+		t.Fatalf("reader while a writer holds the lock: %v", err)
+	}
+	r.Close()
+	s.Close()
+	s2, err := Open(path)
+	if err != nil {
+		t.Fatalf("writer after the first closed: %v", err)
+	}
+	s2.Close()
+}
+
+func TestVerifyOutputs(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTest(t)
+	base := t.TempDir()
+	rel := filepath.Join("simulations", "a_0000", "a_0000_foot.nc")
+	full := filepath.Join(base, rel)
+	os.MkdirAll(filepath.Dir(full), 0o755)
+	if err := os.WriteFile(full, blobData(3, 4096), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := FileOutput("foot.nc", full, rel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Bytes != 4096 || out.SHA256 != sha256Hex(blobData(3, 4096)) {
+		t.Fatalf("FileOutput: %+v", out)
+	}
+	s.Register(ctx, mkSims(1, "a"))
+	if err := s.CommitResult(ctx, Result{SimID: "a_0000", Status: StatusComplete, Outputs: []Output{out}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.VerifyOutputs(ctx, "a_0000", base); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(full, blobData(4, 4096), 0o644)
+	if err := s.VerifyOutputs(ctx, "a_0000", base); !errors.Is(err, ErrChecksum) {
+		t.Fatalf("changed file: %v", err)
+	}
+	os.Remove(full)
+	if err := s.VerifyOutputs(ctx, "a_0000", base); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("missing file: %v", err)
 	}
 }

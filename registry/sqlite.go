@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	_ "github.com/mattn/go-sqlite3" // SQLite driver; build with -tags libsqlite3
@@ -46,6 +47,7 @@ type SQLite struct {
 	path     string
 	readOnly bool
 	now      func() time.Time
+	lock     *os.File // writer lock (path + ".lock"), nil for readers
 }
 
 var _ Store = (*SQLite)(nil)
@@ -83,23 +85,28 @@ func OpenWith(path string, o Options) (*SQLite, error) {
 			return nil, fmt.Errorf("registry: open %s: %w", path, err)
 		}
 	}
+	lock, err := lockWriter(path)
+	if err != nil {
+		return nil, err
+	}
 	dsn := fmt.Sprintf("file:%s?_journal_mode=WAL&_busy_timeout=%d&_synchronous=%s&_foreign_keys=on&_txlock=immediate",
 		uriPath(path), o.BusyTimeout.Milliseconds(), strings.ToUpper(o.Synchronous))
 	db, err := sql.Open("sqlite3", dsn)
 	if err != nil {
+		lock.Close()
 		return nil, fmt.Errorf("registry: open %s: %w", path, err)
 	}
 	// One connection: one writer, and ATTACH (Merge) stays on it.
 	db.SetMaxOpenConns(1)
 	db.SetConnMaxIdleTime(0)
 	db.SetConnMaxLifetime(0)
-	s := &SQLite{db: db, path: path, now: o.Now}
+	s := &SQLite{db: db, path: path, now: o.Now, lock: lock}
 	if err := s.checkPragmas(); err != nil {
-		db.Close()
+		s.Close()
 		return nil, err
 	}
 	if err := s.migrate(); err != nil {
-		db.Close()
+		s.Close()
 		return nil, err
 	}
 	return s, nil
@@ -136,8 +143,36 @@ func (s *SQLite) Path() string { return s.path }
 // DB exposes the underlying handle for tests and diagnostics.
 func (s *SQLite) DB() *sql.DB { return s.db }
 
-// Close closes the connection.
-func (s *SQLite) Close() error { return s.db.Close() }
+// Close closes the connection and releases the writer lock.
+func (s *SQLite) Close() error {
+	err := s.db.Close()
+	if s.lock != nil {
+		s.lock.Close() // closing the descriptor releases the flock
+		s.lock = nil
+	}
+	return err
+}
+
+// lockWriter takes an exclusive advisory lock on path+".lock" so that a
+// second writer (another job pointed at the same output) fails fast instead
+// of interleaving transactions. The kernel drops the lock when the process
+// dies, so a crashed writer never leaves a stale lock.
+func lockWriter(path string) (*os.File, error) {
+	f, err := os.OpenFile(path+".lock", os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("registry: open %s: writer lock: %w", path, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		holder, _ := os.ReadFile(path + ".lock")
+		f.Close()
+		return nil, fmt.Errorf("registry: open %s: another process is writing it (lock held; last writer: %s): %w",
+			path, strings.TrimSpace(string(holder)), ErrLocked)
+	}
+	host, _ := os.Hostname()
+	f.Truncate(0)
+	f.WriteAt([]byte(fmt.Sprintf("pid %d on %s\n", os.Getpid(), host)), 0)
+	return f, nil
+}
 
 func (s *SQLite) checkPragmas() error {
 	var mode string

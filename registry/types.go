@@ -181,6 +181,9 @@ var (
 	ErrNotFound = errors.New("registry: not found")
 	// ErrChecksum is returned when stored data do not match their checksum.
 	ErrChecksum = errors.New("registry: checksum mismatch")
+	// ErrLocked is returned by Open when another process holds the writer
+	// lock of the registry file (open it with OpenReadOnly to read).
+	ErrLocked = errors.New("registry: locked by another writer")
 	// ErrState is returned for a transition the current status does not allow.
 	ErrState = errors.New("registry: invalid state transition")
 )
