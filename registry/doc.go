@@ -1,0 +1,27 @@
+// Package registry is the durable state of a stilt-mpi batch: one row per
+// simulation (status, attempts, failure class, timings, where it ran), one row
+// per run of the program, and the result blobs (footprints) of completed
+// simulations with their SHA-256 checksums.
+//
+// The Store interface is what the rest of the program uses; SQLite (this
+// package, mattn/go-sqlite3, always built with -tags libsqlite3) is the first
+// back end and PostgreSQL may follow.
+//
+// Concurrency contract: exactly one writer per registry file (rank 0 of an MPI
+// job, or one array task per shard file). Readers (the status verb, tests,
+// monitoring) open their own read-only connection with OpenReadOnly; WAL mode
+// lets them read a consistent snapshot while the writer commits. Every state
+// change is one SQLite transaction, so a process killed at any moment leaves
+// either the old or the new state, never a partial row.
+//
+// A simulation counts as done only if the registry says so (status complete
+// or complete-empty) AND its stored blobs are all present and match their
+// checksums (Done, LoadBlobs).
+//
+// Status transitions:
+//
+//	pending ──MarkRunning──> running ──CommitResult──> complete | complete-empty | failed
+//	   ^                        │                      (or pending: interrupted)
+//	   └──MarkStaleRunning──────┘
+//	   └──Reset (all, or failed only) from any state
+package registry
