@@ -131,8 +131,9 @@ func TimeoutFor(numpar int, nHours float64) time.Duration {
 // and a PARTICLE_STILT.DAT with at least one data row. Otherwise the error is
 // a *Failure, checked in this order: Interrupted (ctx), Timeout, a failure
 // phrase, Crash (killed by a signal), NonZeroExit, NoParticleOutput,
-// EmptyTrajectory, BadParticleOutput. Stale .DAT files are removed before the
-// run so an old output cannot pass for a new one.
+// EmptyTrajectory, BadParticleOutput. Stale PARTICLE_STILT.DAT, PARTICLE.DAT
+// and MESSAGE files are removed before the run so an old output cannot pass
+// for a new one (copy MESSAGE away first if an earlier pass's is wanted).
 func Execute(ctx context.Context, dir string, opts ExecOptions) (*Result, error) {
 	opts = opts.withDefaults()
 	if opts.Timeout <= 0 {
@@ -147,7 +148,7 @@ func Execute(ctx context.Context, dir string, opts ExecOptions) (*Result, error)
 		}
 		vars = v
 	}
-	for _, name := range []string{ParticleStiltDAT, ParticleDAT} {
+	for _, name := range []string{ParticleStiltDAT, ParticleDAT, MessageName} {
 		if err := os.Remove(filepath.Join(dir, name)); err != nil && !os.IsNotExist(err) {
 			return nil, fmt.Errorf("hysplit: removing stale %s in %s: %w", name, dir, err)
 		}
@@ -280,7 +281,7 @@ func Execute(ctx context.Context, dir string, opts ExecOptions) (*Result, error)
 		case errors.Is(err, particle.ErrEmptyTrajectory):
 			class = EmptyTrajectory
 		}
-		if c, phrase, ok := messagePhrase(dir, start); ok {
+		if c, phrase, ok := messagePhrase(dir); ok {
 			return fail(c, phrase, "%v; MESSAGE reports %q", err, phrase)
 		}
 		return fail(class, "", "%v", err)
@@ -293,15 +294,10 @@ func Execute(ctx context.Context, dir string, opts ExecOptions) (*Result, error)
 	return res, nil
 }
 
-// messagePhrase looks for a failure phrase in dir/MESSAGE when that file was
-// written by the run that started at start.
-func messagePhrase(dir string, start time.Time) (Class, string, bool) {
-	p := filepath.Join(dir, MessageName)
-	st, err := os.Stat(p)
-	if err != nil || st.ModTime().Before(start.Add(-time.Second)) {
-		return "", "", false
-	}
-	b, err := os.ReadFile(p)
+// messagePhrase looks for a failure phrase in dir/MESSAGE (removed before
+// the run, so any MESSAGE is this run's).
+func messagePhrase(dir string) (Class, string, bool) {
+	b, err := os.ReadFile(filepath.Join(dir, MessageName))
 	if err != nil {
 		return "", "", false
 	}
