@@ -165,7 +165,7 @@ func TestFootAnalytic(t *testing.T) {
 		zi       float64
 		allBelow bool
 	}{
-		{"partial", 600, false},       // h_s = 300 m inside the column
+		{"partial", 600, false},      // h_s = 300 m inside the column
 		{"whole column", 4000, true}, // h_s = 2000 m above the 1300 m top
 	}
 	for _, tc := range cases {
