@@ -113,6 +113,7 @@ func prepFrame(at *arlTime, hdr *arlHeader, h []float64, p Params) (*Frame, erro
 		return nil, err
 	}
 	wU := at.Upper["WWND"]
+	dU := at.Upper["DIFW"] // packing residual of WWND, added back as HYSPLIT does
 	qU := at.Upper["SPHU"]
 	fr := NewFrame(at.Time, nx, ny, nl)
 	psg := hdr.Levels[1:]
@@ -143,6 +144,9 @@ func prepFrame(at *arlTime, hdr *arlHeader, h []float64, p Params) (*Frame, erro
 				c.w[k] = 0
 				if wU != nil && wU[k] != nil {
 					c.w[k] = float64(wU[k][n])
+					if dU != nil && dU[k] != nil {
+						c.w[k] += float64(dU[k][n])
+					}
 				}
 				c.q[k] = 0
 				if qU != nil && qU[k] != nil {
