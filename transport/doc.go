@@ -1,0 +1,10 @@
+// Package transport is stilt-mpi's native particle-dispersion engine: it
+// moves STILT particles backward (or forward) through ARL meteorology with
+// the HYSPLIT-STILT physics (ICHEM=8, IDSP=2, KBLT=5 Hanna turbulence,
+// KMIXD=3 Richardson mixed layer with a KMIX0 floor) and returns the same
+// particle table hycs_std writes to PARTICLE_STILT.DAT.
+//
+// The physics follows spec/physics.md. Random numbers come from one PCG
+// stream per particle seeded from (Simulation.Seed, particle index), so a
+// run is identical for any number of worker goroutines, ranks or restarts.
+package transport

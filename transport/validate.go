@@ -1,0 +1,533 @@
+package transport
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/stilt-mpi/stilt-mpi/particle"
+	"github.com/stilt-mpi/stilt-mpi/receptor"
+)
+
+// ValidateOptions configures Validate.
+type ValidateOptions struct {
+	EnsembleDir string   // /work/shared/hysplit-ensemble
+	MetDir      string   // /work/shared/met
+	Receptors   []string // "A", "D" (default both)
+	NumPar      int      // particles per native run (default 1000, as the ensemble)
+	Seed        uint64
+	Params      Params // zero value: DefaultParams()
+}
+
+// ensembleCase maps a receptor to its ensemble members. D is judged
+// against the KRAND=4 runs (README: that spread is the one to use); A has
+// only the KRAND=1 seed ensemble.
+var ensembleCase = map[string][]string{
+	"A": {"A_seed1", "A_seed2", "A_seed3", "A_seed4", "A_seed5"},
+	"D": {"krand4/K4D_run1", "krand4/K4D_run2", "krand4/K4D_run3", "krand4/K4D_run4", "krand4/K4D_run5"},
+}
+
+// Stat is one statistic of the native run next to the ensemble range.
+type Stat struct {
+	Receptor string
+	Name     string
+	Hour     int // 0 for whole-run statistics
+	Value    float64
+	Min, Max float64 // ensemble range
+	Lo, Hi   float64 // acceptance interval
+	Pass     bool
+}
+
+// ReceptorResult holds one receptor's comparison.
+type ReceptorResult struct {
+	Receptor      string
+	Members       []string
+	NumPar        int
+	Hours         int
+	Stats         []Stat
+	Native        *Binned   // binned native footprint
+	Ensemble      []*Binned // members' binned footprints
+	CPUSeconds    float64
+	PartHours     float64
+	MsPerPartHour float64
+}
+
+// ValidationReport is the result of Validate.
+type ValidationReport struct {
+	Results []*ReceptorResult
+}
+
+// Binned is a footprint summed into the ensemble's 0.02° cells, per particle.
+type Binned struct {
+	Lon0, Lat0, Res float64
+	NX, NY          int
+	V               []float64
+}
+
+func newBinned() *Binned {
+	return &Binned{Lon0: -112.9, Lat0: 40.1, Res: 0.02, NX: 90, NY: 65, V: make([]float64, 90*65)}
+}
+
+func (b *Binned) cell(lon, lat float64) int {
+	i := int(math.Floor((lon - b.Lon0) / b.Res))
+	j := int(math.Floor((lat - b.Lat0) / b.Res))
+	if i < 0 || j < 0 || i >= b.NX || j >= b.NY {
+		return -1
+	}
+	return j*b.NX + i
+}
+
+// acceptance applies the rule: inside [min − w/2, max + w/2] with w the
+// range width, or within 5% of the mean where the spread is ~0.
+func acceptance(min, max float64) (float64, float64) {
+	w := max - min
+	mid := 0.5 * (min + max)
+	if w <= 1e-9*math.Max(1, math.Abs(mid)) {
+		tol := 0.05 * math.Abs(mid)
+		if tol == 0 {
+			tol = 1e-12
+		}
+		return mid - tol, mid + tol
+	}
+	return min - w/2, max + w/2
+}
+
+func newStat(rec, name string, hour int, v float64, ens []float64) Stat {
+	mn, mx := math.Inf(1), math.Inf(-1)
+	for _, e := range ens {
+		mn = math.Min(mn, e)
+		mx = math.Max(mx, e)
+	}
+	lo, hi := acceptance(mn, mx)
+	return Stat{Receptor: rec, Name: name, Hour: hour, Value: v, Min: mn, Max: mx, Lo: lo, Hi: hi,
+		Pass: v >= lo && v <= hi && !math.IsNaN(v)}
+}
+
+// Validate runs the native engine on the ensemble receptors with the
+// ensemble's settings and compares each statistic with the hycs_std spread.
+func Validate(ctx context.Context, opt ValidateOptions) (*ValidationReport, error) {
+	if opt.NumPar <= 0 {
+		opt.NumPar = 1000
+	}
+	if len(opt.Receptors) == 0 {
+		opt.Receptors = []string{"A", "D"}
+	}
+	if opt.Params.ZTop == 0 {
+		opt.Params = DefaultParams()
+	}
+	rep := &ValidationReport{}
+	eng := &Native{}
+	for _, rc := range opt.Receptors {
+		members, ok := ensembleCase[rc]
+		if !ok {
+			return nil, fmt.Errorf("validate: unknown receptor %q (have A, D)", rc)
+		}
+		res, err := validateOne(ctx, eng, rc, members, opt)
+		if err != nil {
+			return nil, fmt.Errorf("validate receptor %s: %w", rc, err)
+		}
+		rep.Results = append(rep.Results, res)
+	}
+	return rep, nil
+}
+
+type memberData struct {
+	hourly map[int]map[string]float64
+	total  float64
+	binned *Binned
+}
+
+func validateOne(ctx context.Context, eng *Native, rc string, members []string, opt ValidateOptions) (*ReceptorResult, error) {
+	first := filepath.Join(opt.EnsembleDir, members[0])
+	sim, err := simFromRun(first, opt.MetDir)
+	if err != nil {
+		return nil, err
+	}
+	sim.ID = rc
+	sim.NumPar = opt.NumPar
+	sim.Seed = opt.Seed
+	sim.Params = opt.Params
+	var mds []*memberData
+	for _, m := range members {
+		md, err := readMember(filepath.Join(opt.EnsembleDir, m))
+		if err != nil {
+			return nil, err
+		}
+		mds = append(mds, md)
+	}
+	cpu0 := cpuSeconds()
+	tab, err := eng.Run(ctx, sim)
+	if err != nil {
+		return nil, err
+	}
+	cpu := cpuSeconds() - cpu0
+	res := &ReceptorResult{Receptor: rc, Members: members, NumPar: sim.NumPar, Hours: abs(sim.NHours), CPUSeconds: cpu}
+	res.PartHours = float64(sim.NumPar * abs(sim.NHours))
+	res.MsPerPartHour = 1000 * cpu / res.PartHours
+	hourly, total, binned, err := tableStats(tab, sim.NumPar, abs(sim.NHours))
+	if err != nil {
+		return nil, err
+	}
+	res.Native = binned
+	for _, md := range mds {
+		res.Ensemble = append(res.Ensemble, md.binned)
+	}
+	names := []string{"frac_in_domain", "frac_below_mlht", "zagl_median", "zagl_p10", "zagl_p90", "mlht_mean", "sigw_mean", "tlgr_mean", "lon_centroid", "lat_centroid", "foot_hour"}
+	for h := 1; h <= abs(sim.NHours); h++ {
+		for _, n := range names {
+			var ens []float64
+			for _, md := range mds {
+				v, ok := md.hourly[h][n]
+				if ok {
+					ens = append(ens, v)
+				}
+			}
+			if len(ens) == 0 {
+				continue
+			}
+			res.Stats = append(res.Stats, newStat(rc, n, h, hourly[h][n], ens))
+		}
+	}
+	var tots []float64
+	for _, md := range mds {
+		tots = append(tots, md.total)
+	}
+	res.Stats = append(res.Stats, newStat(rc, "total_foot", 0, total, tots))
+	// binned footprint agreement: native vs each member, judged against the
+	// member-vs-member pairs
+	var rPairs, fPairs, rMine, fMine []float64
+	for i := range mds {
+		for j := i + 1; j < len(mds); j++ {
+			rPairs = append(rPairs, pearson(mds[i].binned.V, mds[j].binned.V))
+			fPairs = append(fPairs, fmsNonZero(mds[i].binned.V, mds[j].binned.V))
+		}
+		rMine = append(rMine, pearson(binned.V, mds[i].binned.V))
+		fMine = append(fMine, fmsNonZero(binned.V, mds[i].binned.V))
+	}
+	res.Stats = append(res.Stats, newStat(rc, "footprint_r_median", 0, median(rMine), rPairs))
+	res.Stats = append(res.Stats, newStat(rc, "footprint_fms_median", 0, median(fMine), fPairs))
+	return res, nil
+}
+
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	tv := func(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
+	return tv(ru.Utime) + tv(ru.Stime)
+}
+
+// tableStats computes the README statistics of a particle table.
+func tableStats(tab *particle.Table, numpar, hours int) (map[int]map[string]float64, float64, *Binned, error) {
+	cols, err := tab.Need("time", "long", "lati", "zagl", "foot", "mlht", "sigw", "tlgr")
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	tm, lon, lat, z, foot, ml, sw, tl := cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], cols[6], cols[7]
+	b := newBinned()
+	out := map[int]map[string]float64{}
+	var total float64
+	footHour := make([]float64, hours+2)
+	for i := range tm {
+		total += foot[i]
+		if c := b.cell(lon[i], lat[i]); c >= 0 {
+			b.V[c] += foot[i] / float64(numpar)
+		}
+		h := int(math.Ceil(math.Abs(tm[i])/60 - 1e-9))
+		if h >= 1 && h <= hours {
+			footHour[h] += foot[i]
+		}
+	}
+	for h := 1; h <= hours; h++ {
+		var zs []float64
+		var n, in, below, sml, ssw, stl, slo, sla float64
+		for i := range tm {
+			if math.Abs(math.Abs(tm[i])-float64(60*h)) > 1e-6 {
+				continue
+			}
+			n++
+			zs = append(zs, z[i])
+			if b.cell(lon[i], lat[i]) >= 0 {
+				in++
+			}
+			if z[i] < ml[i] {
+				below++
+			}
+			sml += ml[i]
+			ssw += sw[i]
+			stl += tl[i]
+			slo += lon[i]
+			sla += lat[i]
+		}
+		m := map[string]float64{"n_present": n, "frac_in_domain": in / float64(numpar), "foot_hour": footHour[h] / float64(numpar)}
+		if n > 0 {
+			sort.Float64s(zs)
+			m["frac_below_mlht"] = below / n
+			m["zagl_median"] = quantile(zs, 0.5)
+			m["zagl_p10"] = quantile(zs, 0.1)
+			m["zagl_p90"] = quantile(zs, 0.9)
+			m["mlht_mean"] = sml / n
+			m["sigw_mean"] = ssw / n
+			m["tlgr_mean"] = stl / n
+			m["lon_centroid"] = slo / n
+			m["lat_centroid"] = sla / n
+		} else {
+			for _, k := range []string{"frac_below_mlht", "zagl_median", "zagl_p10", "zagl_p90", "mlht_mean", "sigw_mean", "tlgr_mean", "lon_centroid", "lat_centroid"} {
+				m[k] = math.NaN()
+			}
+		}
+		out[h] = m
+	}
+	return out, total / float64(numpar), b, nil
+}
+
+// quantile of sorted x, linear interpolation (R type 7).
+func quantile(x []float64, q float64) float64 {
+	if len(x) == 0 {
+		return math.NaN()
+	}
+	p := q * float64(len(x)-1)
+	i := int(math.Floor(p))
+	if i+1 >= len(x) {
+		return x[len(x)-1]
+	}
+	return x[i] + (p-float64(i))*(x[i+1]-x[i])
+}
+
+func median(x []float64) float64 {
+	y := append([]float64(nil), x...)
+	sort.Float64s(y)
+	return quantile(y, 0.5)
+}
+
+func pearson(a, b []float64) float64 {
+	n := float64(len(a))
+	var sa, sb float64
+	for i := range a {
+		sa += a[i]
+		sb += b[i]
+	}
+	ma, mb := sa/n, sb/n
+	var sab, saa, sbb float64
+	for i := range a {
+		da, db := a[i]-ma, b[i]-mb
+		sab += da * db
+		saa += da * da
+		sbb += db * db
+	}
+	if saa == 0 || sbb == 0 {
+		return math.NaN()
+	}
+	return sab / math.Sqrt(saa*sbb)
+}
+
+// fmsNonZero is the figure of merit in space of the non-zero cells:
+// |A∩B| / |A∪B|.
+func fmsNonZero(a, b []float64) float64 {
+	var inter, union float64
+	for i := range a {
+		za, zb := a[i] > 0, b[i] > 0
+		if za && zb {
+			inter++
+		}
+		if za || zb {
+			union++
+		}
+	}
+	if union == 0 {
+		return math.NaN()
+	}
+	return inter / union
+}
+
+// simFromRun builds the simulation of an ensemble run from its summary.json
+// (receptor) and CONTROL (met file names).
+func simFromRun(dir, metDir string) (Simulation, error) {
+	var s struct {
+		NumPar   int `json:"numpar"`
+		Receptor struct {
+			Time   string  `json:"time"`
+			Lat    float64 `json:"lat"`
+			Lon    float64 `json:"lon"`
+			Zagl   float64 `json:"zagl"`
+			NHours int     `json:"n_hours"`
+		} `json:"receptor"`
+	}
+	path := filepath.Join(dir, "summary.json")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Simulation{}, err
+	}
+	if err := json.Unmarshal(data, &s); err != nil {
+		return Simulation{}, fmt.Errorf("%s: %w", path, err)
+	}
+	t, err := time.Parse("06 01 02 15 04", s.Receptor.Time)
+	if err != nil {
+		return Simulation{}, fmt.Errorf("%s: receptor time %q: expected \"YY MM DD HH MM\": %w", path, s.Receptor.Time, err)
+	}
+	files, err := controlMetFiles(filepath.Join(dir, "CONTROL"))
+	if err != nil {
+		return Simulation{}, err
+	}
+	for i, f := range files {
+		files[i] = filepath.Join(metDir, f)
+	}
+	return Simulation{
+		Receptor: receptor.Receptor{Kind: receptor.Point, Time: t, Lons: []float64{s.Receptor.Lon}, Lats: []float64{s.Receptor.Lat}, Heights: []float64{s.Receptor.Zagl}},
+		MetFiles: files, NHours: s.Receptor.NHours, NumPar: s.NumPar,
+	}, nil
+}
+
+// controlMetFiles returns the met file names of a HYSPLIT CONTROL file.
+func controlMetFiles(path string) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var lines []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		lines = append(lines, strings.TrimSpace(sc.Text()))
+	}
+	if len(lines) < 2 {
+		return nil, fmt.Errorf("%s: too short for a CONTROL file", path)
+	}
+	nloc, err := strconv.Atoi(lines[1])
+	if err != nil {
+		return nil, fmt.Errorf("%s line 2: number of locations %q: %w", path, lines[1], err)
+	}
+	i := 2 + nloc + 3 // run hours, vertical motion, model top
+	if i >= len(lines) {
+		return nil, fmt.Errorf("%s: truncated before the met file count", path)
+	}
+	nf, err := strconv.Atoi(lines[i])
+	if err != nil {
+		return nil, fmt.Errorf("%s line %d: number of met files %q: %w", path, i+1, lines[i], err)
+	}
+	var out []string
+	for k := 0; k < nf; k++ {
+		j := i + 2 + 2*k
+		if j >= len(lines) {
+			return nil, fmt.Errorf("%s: met file %d missing", path, k+1)
+		}
+		out = append(out, lines[j])
+	}
+	return out, nil
+}
+
+func readMember(dir string) (*memberData, error) {
+	md := &memberData{hourly: map[int]map[string]float64{}, binned: newBinned()}
+	rows, err := readCSV(filepath.Join(dir, "hourly_stats.csv"))
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		h, err := strconv.Atoi(r["hour"])
+		if err != nil {
+			return nil, fmt.Errorf("%s/hourly_stats.csv: hour %q: %w", dir, r["hour"], err)
+		}
+		m := map[string]float64{}
+		for k, v := range r {
+			f, err := strconv.ParseFloat(v, 64)
+			if err == nil {
+				m[k] = f
+			}
+		}
+		md.hourly[h] = m
+	}
+	var s struct {
+		TotalFoot float64 `json:"total_foot"`
+		NumPar    float64 `json:"numpar"`
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(data, &s); err != nil {
+		return nil, fmt.Errorf("%s/summary.json: %w", dir, err)
+	}
+	md.total = s.TotalFoot
+	fb, err := readCSV(filepath.Join(dir, "foot_binned.csv"))
+	if err != nil {
+		return nil, err
+	}
+	for i, r := range fb {
+		lon, e1 := strconv.ParseFloat(r["lon_center"], 64)
+		lat, e2 := strconv.ParseFloat(r["lat_center"], 64)
+		v, e3 := strconv.ParseFloat(r["value"], 64)
+		if e1 != nil || e2 != nil || e3 != nil {
+			return nil, fmt.Errorf("%s/foot_binned.csv row %d: expected numbers lon_center, lat_center, value", dir, i+2)
+		}
+		if c := md.binned.cell(lon, lat); c >= 0 {
+			md.binned.V[c] += v
+		}
+	}
+	return md, nil
+}
+
+func readCSV(path string) ([]map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	rd := csv.NewReader(f)
+	recs, err := rd.ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(recs) == 0 {
+		return nil, fmt.Errorf("%s: empty", path)
+	}
+	var out []map[string]string
+	for _, r := range recs[1:] {
+		m := map[string]string{}
+		for i, h := range recs[0] {
+			if i < len(r) {
+				m[h] = r[i]
+			}
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// WriteText prints each statistic next to the ensemble range.
+func (r *ValidationReport) WriteText(w io.Writer) {
+	for _, res := range r.Results {
+		np := 0
+		for _, s := range res.Stats {
+			if s.Pass {
+				np++
+			}
+		}
+		fmt.Fprintf(w, "receptor %s: %d particles, %d h, ensemble %s; %d/%d statistics pass; CPU %.2f s = %.3f ms per particle-hour\n",
+			res.Receptor, res.NumPar, res.Hours, strings.Join(res.Members, " "), np, len(res.Stats), res.CPUSeconds, res.MsPerPartHour)
+		fmt.Fprintf(w, "%-4s %-22s %12s %12s %12s %12s %12s  %s\n", "hour", "statistic", "native", "ens_min", "ens_max", "accept_lo", "accept_hi", "result")
+		for _, s := range res.Stats {
+			h := fmt.Sprint(s.Hour)
+			if s.Hour == 0 {
+				h = "all"
+			}
+			res := "pass"
+			if !s.Pass {
+				res = "MISS"
+			}
+			fmt.Fprintf(w, "%-4s %-22s %12.6g %12.6g %12.6g %12.6g %12.6g  %s\n", h, s.Name, s.Value, s.Min, s.Max, s.Lo, s.Hi, res)
+		}
+		fmt.Fprintln(w)
+	}
+}
