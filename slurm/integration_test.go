@@ -57,7 +57,9 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t0 := time.Now()
 	// registered first, so it runs after the cluster has been stopped
-	t.Cleanup(func() { t.Logf("SLURM integration test (start to stop) took %v", time.Since(t0).Round(time.Millisecond)) })
+	t.Cleanup(func() {
+		t.Logf("SLURM integration test (start to stop) took %v", time.Since(t0).Round(time.Millisecond))
+	})
 	c := slurmtest.StartCluster(t, slurmtest.DefaultCPUs)
 	dir := t.TempDir()
 	e := &env{t: t, cl: &slurm.Client{Conf: c.Conf, PollInterval: 200 * time.Millisecond},
