@@ -62,7 +62,8 @@ type Options struct {
 	// SignalGrace is how many seconds before the time limit SLURM sends
 	// SIGTERM to the batch shell (--signal=B:TERM@grace), which forwards
 	// it to the job steps so that the runner checkpoints. 0 means
-	// DefaultSignalGrace; negative disables the signal directive and trap.
+	// DefaultSignalGrace, or a quarter of the time limit if that is
+	// shorter; negative disables the signal directive and trap.
 	SignalGrace int
 	// LogDir is where --output/--error files go; "" means the submission
 	// directory. SLURM does not create it: the caller must.
@@ -112,9 +113,6 @@ func (o Options) withDefaults() Options {
 	}
 	if o.CPUsPerTask == 0 {
 		o.CPUsPerTask = 1
-	}
-	if o.SignalGrace == 0 {
-		o.SignalGrace = DefaultSignalGrace
 	}
 	if o.MPI == "" {
 		o.MPI = DefaultMPI
@@ -192,6 +190,13 @@ func (o Options) validated() (Options, error) {
 		}
 		if strings.ContainsAny(o.Scratch, "\"`\\\n\r") || strings.Contains(o.Scratch, "$(") {
 			return o, optErr("scratch", o.Scratch, "must not contain quotes, backslashes, backticks, $( or newlines")
+		}
+	}
+	if o.SignalGrace == 0 {
+		// default: DefaultSignalGrace, but at most a quarter of a short limit
+		o.SignalGrace = DefaultSignalGrace
+		if limit > 0 && limit/4 < o.SignalGrace {
+			o.SignalGrace = max(1, limit/4)
 		}
 	}
 	if o.SignalGrace > maxSignalGrace {

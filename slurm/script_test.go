@@ -188,6 +188,29 @@ func TestDefaultScratchAndNoSignal(t *testing.T) {
 	}
 }
 
+func TestDefaultSignalGraceFitsShortLimits(t *testing.T) {
+	cases := []struct {
+		time  string
+		grace int
+		want  string
+	}{
+		{"", 0, "--signal=B:TERM@300"},
+		{"2:00:00", 0, "--signal=B:TERM@300"},
+		{"10", 0, "--signal=B:TERM@150"}, // 600 s / 4
+		{"0:03", 0, "--signal=B:TERM@1"},
+		{"10", 30, "--signal=B:TERM@30"},
+	}
+	for _, c := range cases {
+		s, err := Generate(Options{RunConfig: "/r.toml", Time: c.time, SignalGrace: c.grace})
+		if err != nil {
+			t.Fatalf("time %q grace %d: %v", c.time, c.grace, err)
+		}
+		if d := directives(s[0].Text); !has(d, c.want) {
+			t.Errorf("time %q grace %d: directives %q lack %s", c.time, c.grace, d, c.want)
+		}
+	}
+}
+
 func TestArrayScripts(t *testing.T) {
 	o := Options{RunConfig: "/r.toml", Mode: ModeArray, Tasks: 5, Parallelism: 2, LogDir: "/logs"}
 	s, err := Generate(o)
