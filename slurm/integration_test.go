@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stilt-mpi/stilt-mpi/bench/report"
 	"github.com/stilt-mpi/stilt-mpi/slurm"
 	"github.com/stilt-mpi/stilt-mpi/slurm/slurmtest"
 )
@@ -20,10 +21,13 @@ import (
 // runner exists: `run quick.toml` prints the host and writes "ok" per rank;
 // `run long.toml` waits for SIGTERM and writes "checkpointed" (what the
 // runner must do before the time limit); `run fail.toml` exits 3;
-// `run X --shard i/K` and `merge X` write timestamps.
+// `run X --shard i/K` and `merge X` write timestamps; `run bench.toml`
+// writes runner statistics to $STILT_STATS_FILE; `bench ...` runs the real
+// stilt-mpi built by the test.
 const standIn = `#!/bin/bash
 # TEST DOUBLE for stilt-mpi (slurm integration test)
 out=%s
+real=%s
 verb=$1; cfg=$(basename "$2")
 rank=${SLURM_PROCID:-0}
 now() { date +%%s%%N; }
@@ -39,6 +43,11 @@ case "$verb/$cfg" in
     [ "$3" = --shard ] || { echo "no --shard" >&2; exit 2; }
     s=$(now); sleep 1
     echo "$4 $s $(now)" > "$out/shard.${4%%%%/*}" ;;
+  run/bench.toml)
+    [ -d "$STILT_OUTPUT_DIR" ] || { echo "no STILT_OUTPUT_DIR" >&2; exit 2; }
+    sleep 1
+    if [ "$rank" = 0 ]; then echo '{"simulations": 6, "idle_fraction": 0.25}' > "$STILT_STATS_FILE"; fi ;;
+  bench/*) exec "$real" "$@" ;;
   merge/array.toml) echo "$(now) $(ls "$out" | grep -c '^shard\.')" > "$out/merge" ;;
   *) echo "stand-in: unexpected arguments $*" >&2; exit 2 ;;
 esac
@@ -50,7 +59,8 @@ type env struct {
 	dir    string // scripts, configs
 	out    string // stand-in output
 	logs   string
-	binary string
+	binary string // stand-in
+	real   string // real stilt-mpi, built on demand by realBinary
 	logsOf func() string
 }
 
@@ -64,16 +74,16 @@ func newEnv(t *testing.T) *env {
 	dir := t.TempDir()
 	e := &env{t: t, cl: &slurm.Client{Conf: c.Conf, PollInterval: 200 * time.Millisecond},
 		dir: dir, out: filepath.Join(dir, "out"), logs: filepath.Join(dir, "logs"),
-		binary: filepath.Join(dir, "stand-in-stilt-mpi"), logsOf: c.Logs}
+		binary: filepath.Join(dir, "stand-in-stilt-mpi"), real: filepath.Join(dir, "stilt-mpi"), logsOf: c.Logs}
 	for _, d := range []string{e.out, e.logs} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := os.WriteFile(e.binary, []byte(fmt.Sprintf(standIn, e.out)), 0o755); err != nil {
+	if err := os.WriteFile(e.binary, []byte(fmt.Sprintf(standIn, e.out, e.real)), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"quick.toml", "long.toml", "fail.toml", "array.toml"} {
+	for _, f := range []string{"quick.toml", "long.toml", "fail.toml", "array.toml", "bench.toml"} {
 		os.WriteFile(filepath.Join(dir, f), []byte("# stand-in run.toml, not parsed\n"), 0o644)
 	}
 	return e
@@ -271,6 +281,47 @@ func TestIntegration(t *testing.T) {
 		st, err = e.cl.JobState(id)
 		if err != nil || st.State != slurm.Completed {
 			t.Errorf("finished job: %+v %v", st, err)
+		}
+	})
+
+	t.Run("CLI submits bench job, report reads it", func(t *testing.T) {
+		e.t = t
+		t0 := time.Now()
+		repo, _ := filepath.Abs("..")
+		build := exec.Command("go", "build", "-tags", "libsqlite3", "-o", e.real, "./cmd/stilt-mpi")
+		build.Dir = repo
+		if out, err := build.CombinedOutput(); err != nil {
+			t.Fatalf("go build ./cmd/stilt-mpi: %v\n%s", err, out)
+		}
+		t.Logf("built stilt-mpi in %v", time.Since(t0).Round(time.Millisecond))
+		results := filepath.Join(e.dir, "bench-results")
+		cli := func(args ...string) string {
+			cmd := exec.Command(e.real, args...)
+			cmd.Env = append(os.Environ(), "SLURM_CONF="+e.cl.Conf)
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("stilt-mpi %q: %v\n%s\n%s", args, err, out, e.jobLogs())
+			}
+			return string(out)
+		}
+		out := cli("slurm", filepath.Join(e.dir, "bench.toml"), "--mode", "bench", "--nodes", "1", "--ntasks-per-node", "2",
+			"--time", "2", "--binary", e.binary, "--bench-dir", results, "--log-dir", e.logs,
+			"-o", filepath.Join(e.dir, "jobs", "b.sh"), "--submit", "--wait")
+		if !strings.Contains(out, "submitted bench-n1 job") || !strings.Contains(out, ": COMPLETED") {
+			t.Fatalf("CLI output:\n%s", out)
+		}
+		recs, err := report.ReadDir(results)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := recs[0]
+		if len(recs) != 1 || r.Nodes != 1 || r.Ranks != 2 || r.Simulations == nil || *r.Simulations != 6 ||
+			r.IdleFraction == nil || *r.IdleFraction != 0.25 || r.ExitCode != 0 || r.WallSeconds < 1 || r.WallSeconds > 30 {
+			t.Errorf("bench record %+v", r)
+		}
+		table := cli("bench", "report", results)
+		if !strings.Contains(table, "0.250") || !exists(filepath.Join(results, "efficiency.png")) {
+			t.Errorf("report:\n%s", table)
 		}
 	})
 
