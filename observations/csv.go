@@ -353,6 +353,7 @@ func DecodeProfiles(r io.Reader, name string, obs []Observation) error {
 		}
 	}
 	started := map[string]bool{}
+	levelLine := map[string]map[float64]int{}
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
@@ -394,6 +395,13 @@ func DecodeProfiles(r io.Reader, name string, obs []Observation) error {
 		if err != nil {
 			return err
 		}
+		if levelLine[id] == nil {
+			levelLine[id] = map[float64]int{}
+		}
+		if prev, dup := levelLine[id][lv]; dup {
+			return fmt.Errorf("%s:%d: observation %q has %s level %v twice (also line %d)", name, line, id, levelCol, lv, prev)
+		}
+		levelLine[id][lv] = line
 		op.Levels = append(op.Levels, lv)
 		for _, f := range []struct {
 			c string
