@@ -220,3 +220,21 @@ func (c ColumnSensor) slant(o *Observation, surfaceArg float64) (receptor.Recept
 		Kind: receptor.MultiPoint, Time: o.Time.UTC(), Lons: lons, Lats: lats, Heights: kept, MSL: msl,
 	}, nil
 }
+
+// SceneReceptors groups obs into scenes by rule and builds every scene's
+// receptors with s, in scene order.
+func SceneReceptors(obs []Observation, rule GroupRule, s Sensor) ([]receptor.Receptor, []Scene, error) {
+	scenes, err := GroupScenes(obs, rule)
+	if err != nil {
+		return nil, nil, err
+	}
+	var out []receptor.Receptor
+	for _, sc := range scenes {
+		recs, err := s.Receptors(sc)
+		if err != nil {
+			return nil, nil, fmt.Errorf("scene %s: %w", sc.ID, err)
+		}
+		out = append(out, recs...)
+	}
+	return out, scenes, nil
+}

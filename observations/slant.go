@@ -16,6 +16,9 @@ const deg = math.Pi / 180
 // this is its exact spherical counterpart: the two agree to second order in
 // dist/R, and this one stays finite at the poles and across the antimeridian.
 func Destination(lon, lat, dist, bearingDeg float64) (float64, float64) {
+	if dist == 0 {
+		return WrapLon(lon), lat
+	}
 	phi1, lam1, th := lat*deg, lon*deg, bearingDeg*deg
 	d := dist / EarthRadius
 	sinPhi2 := math.Sin(phi1)*math.Cos(d) + math.Cos(phi1)*math.Sin(d)*math.Cos(th)
