@@ -112,7 +112,7 @@ func applyVertical(tab *particle.Table, s TransformSpec, obs *Observation, env T
 	if mode == ModeNone || mode == ModeUniform {
 		return nil // foot already restored from the original
 	}
-	n := tab.NumParticles()
+	n := countParticles(tab.Col("indx"))
 	if timesN(mode) && n == 0 {
 		return fmt.Errorf("mode %q needs the particle column \"indx\"", mode)
 	}
@@ -288,13 +288,38 @@ func releaseValues(tab *particle.Table, col string) (*perParticle, error) {
 	}
 	indx, tm, v := cols[0], cols[1], cols[2]
 	p := &perParticle{rowParticle: make([]int, len(indx))}
+	// Particle numbers are normally small positive integers: index a slice
+	// (fast path), falling back to a map for anything else.
+	small := make([]int32, 0, 1024)
 	pos := map[float64]int{}
+	lookup := func(id float64) (int, bool) {
+		if id >= 1 && id <= 1<<22 && id == math.Trunc(id) {
+			j := int(id)
+			if j < len(small) && small[j] > 0 {
+				return int(small[j]) - 1, true
+			}
+			return 0, false
+		}
+		k, ok := pos[id]
+		return k, ok
+	}
+	store := func(id float64, k int) {
+		if id >= 1 && id <= 1<<22 && id == math.Trunc(id) {
+			j := int(id)
+			for len(small) <= j {
+				small = append(small, 0)
+			}
+			small[j] = int32(k + 1)
+			return
+		}
+		pos[id] = k
+	}
 	best := []float64{}
 	for r, id := range indx {
-		k, ok := pos[id]
+		k, ok := lookup(id)
 		if !ok {
 			k = len(p.ids)
-			pos[id] = k
+			store(id, k)
 			p.ids = append(p.ids, id)
 			p.vals = append(p.vals, v[r])
 			best = append(best, math.Abs(tm[r]))
@@ -316,4 +341,30 @@ func hashFloats(ss ...[]float64) string {
 		h.Write([]byte{';'})
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// countParticles returns the number of distinct indx values (the same count
+// as particle.Table.NumParticles, with a fast path for integer indices).
+func countParticles(indx []float64) int {
+	seen := make([]bool, 0, 1024)
+	other := map[float64]struct{}{}
+	n := 0
+	for _, id := range indx {
+		if id >= 1 && id <= 1<<22 && id == math.Trunc(id) {
+			j := int(id)
+			for len(seen) <= j {
+				seen = append(seen, false)
+			}
+			if !seen[j] {
+				seen[j] = true
+				n++
+			}
+			continue
+		}
+		if _, ok := other[id]; !ok {
+			other[id] = struct{}{}
+			n++
+		}
+	}
+	return n
 }

@@ -470,3 +470,20 @@ func TestParticleLayersTies(t *testing.T) {
 		t.Errorf("q from RH = %v", q)
 	}
 }
+
+func TestCountParticles(t *testing.T) {
+	// The reference is particle.Table.NumParticles (distinct indx).
+	for _, c := range []struct{ indx []float64 }{
+		{nil},
+		{[]float64{1, 2, 2, 3, 1}},
+		{[]float64{1, 1.5, 0, -2, 1.5, math.NaN(), 7e9, 7e9, 4194304, 4194305}},
+	} {
+		tab := table(t, []string{"indx"}, nil)
+		for _, v := range c.indx {
+			tab.AppendRow([]float64{v})
+		}
+		if got, ref := countParticles(c.indx), tab.NumParticles(); got != ref {
+			t.Errorf("countParticles(%v) = %d, particle.NumParticles = %d", c.indx, got, ref)
+		}
+	}
+}
