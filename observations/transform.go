@@ -124,7 +124,7 @@ func applyVertical(tab *particle.Table, s TransformSpec, obs *Observation, env T
 	if obs == nil || obs.Operator == nil || len(obs.Operator.Levels) == 0 {
 		return fmt.Errorf("mode %q without levels/values needs a per-observation profile, and the observation has none", mode)
 	}
-	return applyProfile(tab, mode, obs.Operator, env, n)
+	return applyProfile(tab, s, mode, obs.Operator, env, n)
 }
 
 // applyStatic is PYSTILT's vertical_operator: w = interp(coord, levels,
@@ -163,7 +163,7 @@ func applyStatic(tab *particle.Table, s TransformSpec, mode string, n int) error
 }
 
 // applyProfile applies a per-observation retrieval profile.
-func applyProfile(tab *particle.Table, mode string, raw *VerticalOperator, env TransformEnv, n int) error {
+func applyProfile(tab *particle.Table, s TransformSpec, mode string, raw *VerticalOperator, env TransformEnv, n int) error {
 	op := raw.sorted()
 	needAK := mode == ModeAK || mode == ModeAKPWF || mode == ModeTCCON
 	needPWF := timesN(mode)
@@ -174,7 +174,13 @@ func applyProfile(tab *particle.Table, mode string, raw *VerticalOperator, env T
 	var pres *perParticle
 	if op.LevelCoord == LevelPressure || needPWF {
 		var err error
-		if pres, err = releaseValues(tab, "pres"); err != nil {
+		if s.ReleasePressure == ReleaseFit {
+			var a float64
+			if pres, a, err = fittedReleasePressure(tab, op); err != nil {
+				return err
+			}
+			tab.Meta["stilt:surface_fit_a"] = strconv.FormatFloat(a, 'g', -1, 64)
+		} else if pres, err = releaseValues(tab, "pres"); err != nil {
 			return fmt.Errorf("pressure profile: %w (request pres in VARSIWANT)", err)
 		}
 	}

@@ -33,6 +33,9 @@ type TransformSpec struct {
 	Values         []float64
 	PressureLevels []float64 // carried, unused (PYSTILT)
 	Coordinate     string    // static operator only; default CoordXhgt
+	// ReleasePressure: per-observation profiles only; ReleaseFirstStep
+	// (default) or ReleaseFit.
+	ReleasePressure string
 
 	// First-order lifetime decay.
 	LifetimeHours float64
@@ -43,7 +46,7 @@ type TransformSpec struct {
 }
 
 var allowedKeys = map[string][]string{
-	KindVertical: {"kind", "mode", "levels", "values", "pressure_levels", "coordinate", "metadata"},
+	KindVertical: {"kind", "mode", "levels", "values", "pressure_levels", "coordinate", "release_pressure", "metadata"},
 	KindDecay:    {"kind", "lifetime_hours", "time_column", "time_unit", "metadata"},
 }
 
@@ -119,6 +122,9 @@ func parseTransform(m map[string]any) (TransformSpec, error) {
 		if s.Coordinate, err = getString(m, "coordinate"); err != nil {
 			return s, err
 		}
+		if s.ReleasePressure, err = getString(m, "release_pressure"); err != nil {
+			return s, err
+		}
 	case KindDecay:
 		v, ok, err := getFloat(m, "lifetime_hours")
 		if err != nil {
@@ -165,6 +171,14 @@ func (s TransformSpec) Validate() error {
 		case "", CoordXhgt, CoordPres, CoordReleasePres:
 		default:
 			return fmt.Errorf("key \"coordinate\": %q, expected %q, %q or %q", s.Coordinate, CoordXhgt, CoordPres, CoordReleasePres)
+		}
+		switch s.ReleasePressure {
+		case "", ReleaseFirstStep, ReleaseFit:
+		default:
+			return fmt.Errorf("key \"release_pressure\": %q, expected %q or %q", s.ReleasePressure, ReleaseFirstStep, ReleaseFit)
+		}
+		if s.ReleasePressure != "" && static {
+			return fmt.Errorf("key \"release_pressure\" applies only to per-observation profiles (no levels/values)")
 		}
 		if s.Coordinate != "" && !static {
 			return fmt.Errorf("key \"coordinate\" applies only to a static operator (levels/values); per-observation profiles use their own level coordinate")

@@ -2,6 +2,7 @@ package observations
 
 import (
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -439,6 +440,8 @@ func TestParseTransforms(t *testing.T) {
 		{map[string]any{"kind": "vertical", "mode": "ak", "levels": []any{0.0, "x"}, "values": []any{1.0, 2.0}}, `key "levels": element 1`},
 		{map[string]any{"kind": "vertical", "levels": []any{0.0}, "values": []any{1.0}}, `key "mode" is required`},
 		{map[string]any{"kind": "vertical", "mode": "ak", "coordinate": "pres"}, `applies only to a static operator`},
+		{map[string]any{"kind": "vertical", "mode": "ak", "release_pressure": "guess"}, `key "release_pressure": "guess"`},
+		{map[string]any{"kind": "vertical", "mode": "ak", "levels": []any{1.0}, "values": []any{1.0}, "release_pressure": "fit"}, `applies only to per-observation`},
 		{map[string]any{"kind": "decay"}, `key "lifetime_hours" is required`},
 		{map[string]any{"kind": "decay", "lifetime_hours": int64(-1)}, `expected a finite value > 0`},
 		{map[string]any{"kind": "decay", "lifetime_hours": "6"}, `key "lifetime_hours": expected a number`},
@@ -485,5 +488,42 @@ func TestCountParticles(t *testing.T) {
 		if got, ref := countParticles(c.indx), tab.NumParticles(); got != ref {
 			t.Errorf("countParticles(%v) = %d, particle.NumParticles = %d", c.indx, got, ref)
 		}
+	}
+}
+
+// TestSurfaceFit builds first-step pressures from a known coefficient a and
+// a 40 m surface mismatch, then checks the fit recovers a and that the AK is
+// evaluated at psurf·exp(−a·xhgt).
+func TestSurfaceFit(t *testing.T) {
+	const a, psurf, zsfcObs, zsfcModel = 1.2e-4, 850.0, 1500.0, 1540.0
+	var rows [][]float64
+	xh := []float64{15, 1500, 2985}
+	for i, x := range xh {
+		zagl := x + 3 // turbulence after one minute
+		p := psurf * math.Exp(-a*(zagl+zsfcModel-zsfcObs))
+		rows = append(rows, []float64{-1, float64(i + 1), x, zagl, zsfcModel, p, 1})
+		rows = append(rows, []float64{-2, float64(i + 1), x, zagl + 50, zsfcModel, p - 5, 1}) // later row, ignored
+	}
+	tab := table(t, []string{"time", "indx", "xhgt", "zagl", "zsfc", "pres", "foot"}, rows)
+	op := NewVerticalOperator()
+	op.Mode, op.LevelCoord, op.Levels, op.AK = ModeAK, LevelPressure, []float64{500, 900}, []float64{0, 1}
+	op.SurfacePressure, op.SurfaceAltitude = psurf, zsfcObs
+	spec := []TransformSpec{{Kind: KindVertical, ReleasePressure: ReleaseFit}}
+	if err := ApplyTransforms(tab, spec, &Observation{Operator: op}, TransformEnv{}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := strconv.ParseFloat(tab.Meta["stilt:surface_fit_a"], 64); !near(got, a, 1e-9) {
+		t.Errorf("fitted a = %v, want %v", got, a)
+	}
+	var want []float64
+	for _, x := range xh {
+		w := (psurf*math.Exp(-a*x) - 500) / 400
+		want = append(want, w, w)
+	}
+	checkFoot(t, tab, want)
+	// Missing surface altitude is an error.
+	op.SurfaceAltitude = math.NaN()
+	if err := ApplyTransforms(tab, spec, &Observation{Operator: op}, TransformEnv{}); err == nil || !strings.Contains(err.Error(), "surface_altitude") {
+		t.Errorf("fit without surface altitude: %v", err)
 	}
 }
