@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -57,6 +58,7 @@ func main() {
 // run executes the CLI and returns the exit code: 0 ok, 1 runtime failure,
 // 2 bad input.
 func run(args []string) int {
+	wrapArgs(rootCmd)
 	rootCmd.SetArgs(args)
 	err := rootCmd.Execute()
 	if err == nil {
@@ -64,8 +66,27 @@ func run(args []string) int {
 	}
 	fmt.Fprintln(os.Stderr, "stilt-mpi:", err)
 	var ue usageError
-	if errors.As(err, &ue) {
+	if errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command") {
 		return 2
 	}
 	return 1
 }
+
+// wrapArgs makes every command's argument-count errors bad input (exit 2).
+func wrapArgs(c *cobra.Command) {
+	if c.Args != nil {
+		if _, done := wrapped[c]; !done {
+			orig := c.Args
+			c.Args = func(cmd *cobra.Command, args []string) error { return badInput(orig(cmd, args)) }
+			wrapped[c] = struct{}{}
+		}
+	}
+	for _, sub := range c.Commands() {
+		wrapArgs(sub)
+	}
+}
+
+var wrapped = map[*cobra.Command]struct{}{}
+
+// exactArgs is cobra.ExactArgs (kept as a name for the verbs' readability).
+func exactArgs(n int) cobra.PositionalArgs { return cobra.ExactArgs(n) }
