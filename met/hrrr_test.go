@@ -236,3 +236,46 @@ func TestHRRRChain(t *testing.T) {
 	}
 	_ = filepath.Base
 }
+
+func TestHRRRDiffAndRegion(t *testing.T) {
+	f, err := Open(testenv.Shared(t, "met", hrrrFiles[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, c := range []struct {
+		name  string
+		level int
+		want  string
+	}{{"WWND", 1, "DIFW"}, {"TPP1", 0, "DIFR"}, {"TEMP", 1, ""}, {"DIFW", 1, ""}, {"CAPE", 0, ""}} {
+		got, ok := f.DiffOf(c.name, c.level)
+		if got != c.want || ok != (c.want != "") {
+			t.Errorf("DiffOf(%s, %d) = %q, %v; want %q", c.name, c.level, got, ok, c.want)
+		}
+	}
+	tm := f.Times()[2]
+	w, _ := f.Read("WWND", 3, tm)
+	d, _ := f.Read("DIFW", 3, tm)
+	c, err := f.ReadCorrected("WWND", 3, tm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range c.Data {
+		if c.Data[i] != w.Data[i]+d.Data[i] {
+			t.Fatalf("corrected %g != %g + %g", c.Data[i], w.Data[i], d.Data[i])
+		}
+	}
+	sg := SubGrid{I0: 5, I1: 40, J0: 7, J1: 33}
+	full, _ := f.Read("PRSS", 0, tm)
+	reg, err := f.ReadRegion("PRSS", 0, tm, sg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for j := 1; j <= sg.NY(); j++ {
+		for i := 1; i <= sg.NX(); i++ {
+			if reg.At(i, j) != full.At(i+sg.I0-1, j+sg.J0-1) {
+				t.Fatalf("region (%d,%d) differs", i, j)
+			}
+		}
+	}
+}

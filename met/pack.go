@@ -147,3 +147,57 @@ func labelRound(v float64) float64 {
 	}
 	return r
 }
+
+// UnpackRegion decodes only the 1-based inclusive rectangle [i0,i1]×[j0,j1]
+// of a packed record into out (row-major, (i1-i0+1)·(j1-j0+1) values). The
+// values equal those of Unpack: rows below j0 contribute only their first
+// column (from which the next row restarts) and each kept row is summed from
+// column 1.
+func UnpackRegion(data []byte, nx, ny, nexp int, prec, var1 float64, i0, i1, j0, j1 int, out []float32) error {
+	if nx <= 0 || ny <= 0 || len(data) < nx*ny {
+		return fmt.Errorf("unpack: %d bytes for a %dx%d grid", len(data), nx, ny)
+	}
+	if i0 < 1 || j0 < 1 || i1 > nx || j1 > ny || i0 > i1 || j0 > j1 {
+		return fmt.Errorf("unpack: region x %d-%d y %d-%d outside the %dx%d grid", i0, i1, j0, j1, nx, ny)
+	}
+	w := i1 - i0 + 1
+	if len(out) < w*(j1-j0+1) {
+		return fmt.Errorf("unpack: %d outputs for a %dx%d region", len(out), w, j1-j0+1)
+	}
+	if nexp < -100 || nexp > 100 {
+		return fmt.Errorf("unpack: packing exponent %d out of range", nexp)
+	}
+	var diff [256]float32
+	step := float32(math.Ldexp(1, nexp-7))
+	for b := range diff {
+		diff[b] = (float32(b) - 127) * step
+	}
+	p := float32(prec)
+	zero := func(v float32) float32 {
+		if v < p && v > -p {
+			return 0
+		}
+		return v
+	}
+	first := float32(var1) // running value at the start of the row
+	for j := 1; j <= j1; j++ {
+		row := data[(j-1)*nx : j*nx]
+		if j < j0 {
+			first = zero(diff[row[0]] + first)
+			continue
+		}
+		o := out[(j-j0)*w : (j-j0+1)*w]
+		vold := first
+		for i := 1; i <= i1; i++ {
+			v := diff[row[i-1]] + vold
+			vold = v
+			if i == 1 {
+				first = zero(v)
+			}
+			if i >= i0 {
+				o[i-i0] = zero(v)
+			}
+		}
+	}
+	return nil
+}
