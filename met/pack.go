@@ -99,10 +99,11 @@ func Pack(vals []float32, nx, ny int) (Packed, error) {
 		}
 		rold = float64(vals[j*nx])
 	}
-	nexp := 0
+	// PAKOUT: SEXP = log2(rmax) (0 when rmax = 0), NEXP = INT(SEXP), plus 1
+	// when SEXP ≥ 0 or SEXP is integral; that is floor(SEXP) + 1.
+	nexp := 1
 	if rmax > 0 {
-		sexp := math.Log2(rmax)
-		nexp = int(math.Floor(sexp)) + 1
+		nexp = int(math.Floor(math.Log2(rmax))) + 1
 	}
 	// 2^(nexp-7)·128 must exceed rmax strictly plus half a step of drift.
 	prec := math.Ldexp(1, nexp) / 254
