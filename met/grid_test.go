@@ -147,3 +147,22 @@ func TestLatLonWrap(t *testing.T) {
 		t.Errorf("dateline: lon -175 at x %g, want 16", x)
 	}
 }
+
+func TestFieldBilinear(t *testing.T) {
+	nx, ny := 5, 4
+	f := &Field{Nx: nx, Ny: ny, Data: make([]float32, nx*ny)}
+	for j := 1; j <= ny; j++ {
+		for i := 1; i <= nx; i++ {
+			f.Data[(j-1)*nx+i-1] = float32(2*i + 3*j)
+		}
+	}
+	cases := []struct{ x, y, want float64 }{
+		{1, 1, 5}, {5, 4, 22}, {2.5, 3.25, 2*2.5 + 3*3.25}, {4.99, 1.01, 2*4.99 + 3*1.01},
+		{0, 0, 5}, {9, 9, 22}, // clamped to the grid
+	}
+	for _, c := range cases {
+		if got := f.Bilinear(c.x, c.y); math.Abs(got-c.want) > 1e-9 {
+			t.Errorf("Bilinear(%g,%g) = %g, want %g", c.x, c.y, got, c.want)
+		}
+	}
+}
