@@ -152,7 +152,7 @@ func Compute(tab *particle.Table, cfg Config) (*Grid, error) {
 		return g.empty(EmptyNoParticles, xmin, xmax, ymin, ymax, nil, false)
 	}
 	g.N = distinct(r.indx)
-	tsign := sign(median(append([]float64(nil), r.t...)))
+	tsign := medianSign(r.t)
 
 	wrapped := false
 	if lonlat {
@@ -213,12 +213,22 @@ func Compute(tab *particle.Table, cfg Config) (*Grid, error) {
 	// §8 domain filter, §9 layers.
 	xlo, xhi := xmin-float64(xbufh)*xres, xmax+float64(xbufh)*xres
 	ylo, yhi := ymin-float64(ybufh)*yres, ymax+float64(ybufh)*yres
-	keep := make([]int32, 0, 1024)
+	inside := func(i int) bool {
+		return r.foot[i] > 0 && r.x[i] >= xlo && r.x[i] < xhi && r.y[i] >= ylo && r.y[i] < yhi && !math.IsNaN(r.t[i])
+	}
+	nkeep := 0
 	for i := 0; i < n; i++ {
-		if r.foot[i] > 0 && r.x[i] >= xlo && r.x[i] < xhi && r.y[i] >= ylo && r.y[i] < yhi && !math.IsNaN(r.t[i]) {
+		if inside(i) {
+			nkeep++
+		}
+	}
+	keep := make([]int32, 0, nkeep)
+	for i := 0; i < n; i++ {
+		if inside(i) {
 			keep = append(keep, int32(i))
 		}
 	}
+	rtime = nil
 	layerOf := func(t float64) int {
 		if cfg.TimeIntegrate {
 			return 0
@@ -329,6 +339,26 @@ func lonlatBounds(xmin, xmax float64) (float64, float64) {
 		return pymod(pymod(xmin, 360)+360, 360), pymod(pymod(xmax, 360)+360, 360)
 	}
 	return xmin, xmax
+}
+
+// medianSign returns sign(median(t)) without copying t when more than half
+// of the values share a sign (the usual case).
+func medianSign(t []float64) float64 {
+	pos, neg := 0, 0
+	for _, v := range t {
+		if v > 0 {
+			pos++
+		} else if v < 0 {
+			neg++
+		}
+	}
+	switch n := len(t); {
+	case pos > n/2:
+		return 1
+	case neg > n/2:
+		return -1
+	}
+	return sign(median(append([]float64(nil), t...)))
 }
 
 func sign(v float64) float64 {
