@@ -201,6 +201,7 @@ func Compute(tab *particle.Table, cfg Config) (*Grid, error) {
 
 	// §7 bandwidth per rtime.
 	bw := bandwidths(r, rtime, cfg.SmoothFactor, lonlat)
+	rtime = nil // only the per-row group index is needed from here on
 	wmax := 0.0
 	for _, w := range bw.w {
 		if w > wmax {
@@ -216,26 +217,26 @@ func Compute(tab *particle.Table, cfg Config) (*Grid, error) {
 	inside := func(i int) bool {
 		return r.foot[i] > 0 && r.x[i] >= xlo && r.x[i] < xhi && r.y[i] >= ylo && r.y[i] < yhi && !math.IsNaN(r.t[i])
 	}
-	nkeep := 0
-	for i := 0; i < n; i++ {
-		if inside(i) {
-			nkeep++
-		}
-	}
-	keep := make([]int32, 0, nkeep)
-	for i := 0; i < n; i++ {
-		if inside(i) {
-			keep = append(keep, int32(i))
-		}
-	}
-	rtime = nil
 	layerOf := func(t float64) int {
 		if cfg.TimeIntegrate {
 			return 0
 		}
 		return int(math.Floor(t / 60))
 	}
-	if len(keep) == 0 {
+	layerSet := map[int]int{}
+	var layers []int
+	nkeep := 0
+	for i := 0; i < n; i++ {
+		if inside(i) {
+			nkeep++
+			l := layerOf(r.t[i])
+			if _, ok := layerSet[l]; !ok {
+				layerSet[l] = 0
+				layers = append(layers, l)
+			}
+		}
+	}
+	if nkeep == 0 {
 		var layers []int
 		if !cfg.TimeIntegrate {
 			seen := map[int]bool{}
@@ -249,15 +250,6 @@ func Compute(tab *particle.Table, cfg Config) (*Grid, error) {
 		}
 		return g.empty(EmptyOutsideDomain, xmin, xmax, ymin, ymax, layers, wrapped)
 	}
-	layerSet := map[int]int{}
-	var layers []int
-	for _, i := range keep {
-		l := layerOf(r.t[i])
-		if _, ok := layerSet[l]; !ok {
-			layerSet[l] = 0
-			layers = append(layers, l)
-		}
-	}
 	sort.Ints(layers)
 	for k, l := range layers {
 		layerSet[l] = k
@@ -269,26 +261,43 @@ func Compute(tab *particle.Table, cfg Config) (*Grid, error) {
 	gy0 := ymin - float64(ybuf)*yres
 	nxb, nyb := nx+2*xbuf, ny+2*ybuf
 
-	// §10 accumulation, grouped by (layer, rtime) with a counting sort.
+	// §10 accumulation, grouped by (layer, rtime) with a counting sort of
+	// the kept rows (two passes over the rows instead of storing group ids).
 	nrt := len(bw.rtimes)
 	ngroups := len(layers) * nrt
+	var groupOf func(i int) int32
+	if span := layers[len(layers)-1] - layers[0] + 1; span <= 1<<20 {
+		layerIdx := make([]int32, span)
+		for k, l := range layers {
+			layerIdx[l-layers[0]] = int32(k)
+		}
+		groupOf = func(i int) int32 {
+			return layerIdx[layerOf(r.t[i])-layers[0]]*int32(nrt) + bw.rtIdx[i]
+		}
+	} else {
+		groupOf = func(i int) int32 {
+			return int32(layerSet[layerOf(r.t[i])]*nrt) + bw.rtIdx[i]
+		}
+	}
 	count := make([]int32, ngroups+1)
-	gid := make([]int32, len(keep))
-	for k, i := range keep {
-		id := int32(layerSet[layerOf(r.t[i])]*nrt) + bw.rtIdx[i]
-		gid[k] = id
-		count[id+1]++
+	for i := 0; i < n; i++ {
+		if inside(i) {
+			count[groupOf(i)+1]++
+		}
 	}
 	for k := 1; k <= ngroups; k++ {
 		count[k] += count[k-1]
 	}
-	perm := make([]int32, len(keep))
+	perm := make([]int32, nkeep)
 	pos := append([]int32(nil), count[:ngroups]...)
-	for k, i := range keep {
-		perm[pos[gid[k]]] = i
-		pos[gid[k]]++
+	for i := 0; i < n; i++ {
+		if inside(i) {
+			id := groupOf(i)
+			perm[pos[id]] = int32(i)
+			pos[id]++
+		}
 	}
-	gid = nil
+	pos = nil
 
 	g.Data = make([]float64, len(layers)*nx*ny)
 	acc := newAccumulator(nx, ny, cfg.Workers)
