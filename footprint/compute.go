@@ -152,7 +152,7 @@ func Compute(tab *particle.Table, cfg Config) (*Grid, error) {
 		return g.empty(EmptyNoParticles, xmin, xmax, ymin, ymax, nil, false)
 	}
 	g.N = distinct(r.indx)
-	tsign := sign(median(append([]float64(nil), r.t...)))
+	tsign := medianSign(r.t)
 
 	wrapped := false
 	if lonlat {
@@ -201,6 +201,7 @@ func Compute(tab *particle.Table, cfg Config) (*Grid, error) {
 
 	// §7 bandwidth per rtime.
 	bw := bandwidths(r, rtime, cfg.SmoothFactor, lonlat)
+	rtime = nil // only the per-row group index is needed from here on
 	wmax := 0.0
 	for _, w := range bw.w {
 		if w > wmax {
@@ -213,11 +214,8 @@ func Compute(tab *particle.Table, cfg Config) (*Grid, error) {
 	// §8 domain filter, §9 layers.
 	xlo, xhi := xmin-float64(xbufh)*xres, xmax+float64(xbufh)*xres
 	ylo, yhi := ymin-float64(ybufh)*yres, ymax+float64(ybufh)*yres
-	keep := make([]int32, 0, 1024)
-	for i := 0; i < n; i++ {
-		if r.foot[i] > 0 && r.x[i] >= xlo && r.x[i] < xhi && r.y[i] >= ylo && r.y[i] < yhi && !math.IsNaN(r.t[i]) {
-			keep = append(keep, int32(i))
-		}
+	inside := func(i int) bool {
+		return r.foot[i] > 0 && r.x[i] >= xlo && r.x[i] < xhi && r.y[i] >= ylo && r.y[i] < yhi && !math.IsNaN(r.t[i])
 	}
 	layerOf := func(t float64) int {
 		if cfg.TimeIntegrate {
@@ -225,7 +223,20 @@ func Compute(tab *particle.Table, cfg Config) (*Grid, error) {
 		}
 		return int(math.Floor(t / 60))
 	}
-	if len(keep) == 0 {
+	layerSet := map[int]int{}
+	var layers []int
+	nkeep := 0
+	for i := 0; i < n; i++ {
+		if inside(i) {
+			nkeep++
+			l := layerOf(r.t[i])
+			if _, ok := layerSet[l]; !ok {
+				layerSet[l] = 0
+				layers = append(layers, l)
+			}
+		}
+	}
+	if nkeep == 0 {
 		var layers []int
 		if !cfg.TimeIntegrate {
 			seen := map[int]bool{}
@@ -239,15 +250,6 @@ func Compute(tab *particle.Table, cfg Config) (*Grid, error) {
 		}
 		return g.empty(EmptyOutsideDomain, xmin, xmax, ymin, ymax, layers, wrapped)
 	}
-	layerSet := map[int]int{}
-	var layers []int
-	for _, i := range keep {
-		l := layerOf(r.t[i])
-		if _, ok := layerSet[l]; !ok {
-			layerSet[l] = 0
-			layers = append(layers, l)
-		}
-	}
 	sort.Ints(layers)
 	for k, l := range layers {
 		layerSet[l] = k
@@ -259,26 +261,43 @@ func Compute(tab *particle.Table, cfg Config) (*Grid, error) {
 	gy0 := ymin - float64(ybuf)*yres
 	nxb, nyb := nx+2*xbuf, ny+2*ybuf
 
-	// §10 accumulation, grouped by (layer, rtime) with a counting sort.
+	// §10 accumulation, grouped by (layer, rtime) with a counting sort of
+	// the kept rows (two passes over the rows instead of storing group ids).
 	nrt := len(bw.rtimes)
 	ngroups := len(layers) * nrt
+	var groupOf func(i int) int32
+	if span := layers[len(layers)-1] - layers[0] + 1; span <= 1<<20 {
+		layerIdx := make([]int32, span)
+		for k, l := range layers {
+			layerIdx[l-layers[0]] = int32(k)
+		}
+		groupOf = func(i int) int32 {
+			return layerIdx[layerOf(r.t[i])-layers[0]]*int32(nrt) + bw.rtIdx[i]
+		}
+	} else {
+		groupOf = func(i int) int32 {
+			return int32(layerSet[layerOf(r.t[i])]*nrt) + bw.rtIdx[i]
+		}
+	}
 	count := make([]int32, ngroups+1)
-	gid := make([]int32, len(keep))
-	for k, i := range keep {
-		id := int32(layerSet[layerOf(r.t[i])]*nrt) + bw.rtIdx[i]
-		gid[k] = id
-		count[id+1]++
+	for i := 0; i < n; i++ {
+		if inside(i) {
+			count[groupOf(i)+1]++
+		}
 	}
 	for k := 1; k <= ngroups; k++ {
 		count[k] += count[k-1]
 	}
-	perm := make([]int32, len(keep))
+	perm := make([]int32, nkeep)
 	pos := append([]int32(nil), count[:ngroups]...)
-	for k, i := range keep {
-		perm[pos[gid[k]]] = i
-		pos[gid[k]]++
+	for i := 0; i < n; i++ {
+		if inside(i) {
+			id := groupOf(i)
+			perm[pos[id]] = int32(i)
+			pos[id]++
+		}
 	}
-	gid = nil
+	pos = nil
 
 	g.Data = make([]float64, len(layers)*nx*ny)
 	acc := newAccumulator(nx, ny, cfg.Workers)
@@ -329,6 +348,26 @@ func lonlatBounds(xmin, xmax float64) (float64, float64) {
 		return pymod(pymod(xmin, 360)+360, 360), pymod(pymod(xmax, 360)+360, 360)
 	}
 	return xmin, xmax
+}
+
+// medianSign returns sign(median(t)) without copying t when more than half
+// of the values share a sign (the usual case).
+func medianSign(t []float64) float64 {
+	pos, neg := 0, 0
+	for _, v := range t {
+		if v > 0 {
+			pos++
+		} else if v < 0 {
+			neg++
+		}
+	}
+	switch n := len(t); {
+	case pos > n/2:
+		return 1
+	case neg > n/2:
+		return -1
+	}
+	return sign(median(append([]float64(nil), t...)))
 }
 
 func sign(v float64) float64 {

@@ -88,6 +88,13 @@ func densify(tab *particle.Table, r rows, xres, yres, sign float64) rows {
 			}
 		}
 	}
+	if extra && unchangedByDensify(r, bad) {
+		// Every inserted row is dropped (NaN columns), no original row has a
+		// NaN, times are already on the 0.1 grid and each particle's times
+		// are distinct: the result is the same rows, in another order, with
+		// window sums unchanged (rescale factors exactly 1). Skip the copy.
+		return r
+	}
 	target := densifyTimes(sign)
 	byP := map[float64][]int{}
 	var order []float64
@@ -197,4 +204,42 @@ func interp(xs, ys []float64, x float64) float64 {
 	}
 	slope := (ys[j] - ys[j-1]) / (xs[j] - xs[j-1])
 	return slope*(x-xs[j-1]) + ys[j-1]
+}
+
+// unchangedByDensify reports whether densification with extra columns
+// leaves the rows' values unchanged: no row dropped for NaN, every time
+// already rounded to 0.1, and each particle's times strictly monotone in
+// table order (so distinct; interpolation at a particle's own distinct
+// times returns its own values).
+func unchangedByDensify(r rows, bad []bool) bool {
+	type last struct {
+		t   float64
+		dir int8
+	}
+	seen := make(map[float64]last, 1024)
+	for i, t := range r.t {
+		if bad[i] || math.IsNaN(t) || math.IsNaN(r.x[i]) || math.IsNaN(r.y[i]) || math.IsNaN(r.foot[i]) || math.IsNaN(r.indx[i]) {
+			return false
+		}
+		if math.RoundToEven(t*10)/10 != t {
+			return false
+		}
+		p := r.indx[i]
+		l, ok := seen[p]
+		if ok {
+			var d int8 = 1
+			if t < l.t {
+				d = -1
+			} else if t == l.t {
+				return false
+			}
+			if l.dir != 0 && l.dir != d {
+				return false
+			}
+			l.dir = d
+		}
+		l.t = t
+		seen[p] = l
+	}
+	return true
 }

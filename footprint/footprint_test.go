@@ -489,3 +489,55 @@ func FuzzUnmarshalBinary(f *testing.F) {
 		_ = g.UnmarshalBinary(data) // must not panic
 	})
 }
+
+// TestDensifyShortcut: with extra columns the densification keeps the
+// rows as they are (the R-STILT quirk); the shortcut for time-ordered
+// tables must agree with the general path, which a shuffled row order
+// forces.
+func TestDensifyShortcut(t *testing.T) {
+	tab := Synthetic(40, 120, -112, 40.5, 0.004, 16) // steps > 0.002: densification triggers
+	cfg := baseCfg()
+	cfg.Xres, cfg.Yres = 0.002, 0.002
+	cfg.Xmin, cfg.Xmax, cfg.Ymin, cfg.Ymax = -112.3, -111.7, 40.2, 40.8
+	r := rows{indx: tab.Col("indx"), t: tab.Col("time"), x: tab.Col("long"), y: tab.Col("lati"), foot: tab.Col("foot")}
+	if !needDensify(r, cfg.Xres, cfg.Yres) {
+		t.Fatal("test table does not trigger densification")
+	}
+	fast := mustCompute(t, tab, cfg)
+	// Reverse particle 1's rows relative to the others: not monotone any more.
+	shuffled := tab.Clone()
+	n := shuffled.Len()
+	for _, name := range shuffled.Names() {
+		c := shuffled.Col(name)
+		for i, j := 0, n-1; i < j; i, j = i+2, j-2 {
+			c[i], c[j] = c[j], c[i]
+		}
+	}
+	rs := rows{indx: shuffled.Col("indx"), t: shuffled.Col("time"), x: shuffled.Col("long"), y: shuffled.Col("lati"), foot: shuffled.Col("foot")}
+	if unchangedByDensify(rs, make([]bool, n)) {
+		t.Fatal("shuffled table still takes the shortcut")
+	}
+	slow := mustCompute(t, shuffled, cfg)
+	if fast.NonZero() != slow.NonZero() {
+		t.Fatalf("non-zero cells %d vs %d", fast.NonZero(), slow.NonZero())
+	}
+	for i := range fast.Data {
+		if !close(fast.Data[i], slow.Data[i], 1e-12, 1e-20) {
+			t.Fatalf("cell %d: %v vs %v", i, fast.Data[i], slow.Data[i])
+		}
+	}
+	// Without the extra column, inserted rows survive and change the result.
+	five := &particle.Table{}
+	for _, name := range []string{"indx", "time", "long", "lati", "foot"} {
+		if err := five.SetCol(name, append([]float64(nil), tab.Col(name)...)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dense := mustCompute(t, five, cfg)
+	if dense.NonZero() <= fast.NonZero() {
+		t.Errorf("densified table has %d non-zero cells, not more than %d", dense.NonZero(), fast.NonZero())
+	}
+	if !close(dense.Sum(), fast.Sum(), 1e-9, 0) {
+		t.Errorf("densification changed the total: %v vs %v", dense.Sum(), fast.Sum())
+	}
+}
