@@ -262,27 +262,42 @@ func (t *Transport) TimeoutFor(numpar, nHours int) time.Duration {
 // executable's sha256 separately), output and scratch locations, timeouts,
 // MPI, registry and SLURM settings. Key order in run.toml does not matter.
 func (c *Config) Hash() string {
+	sum := sha256.Sum256(c.effective(false))
+	return hex.EncodeToString(sum[:])
+}
+
+// EffectiveJSON returns, as indented JSON, the result-determining
+// configuration that Hash covers (defaults applied, derived values
+// included), for storing beside results in the registry.
+func (c *Config) EffectiveJSON() []byte { return c.effective(true) }
+
+func (c *Config) effective(indent bool) []byte {
 	view := struct {
-		Name       string
-		Seed       int64
-		Mets       []MetSpec
-		Engine     string
-		Params     Params
-		MaxPar     int
-		WindErrTF  int
-		ZIScale    []float64
-		Footprints []FootprintSpec
-		Output     Output
-		Scenes     Scenes
+		Name       string          `json:"name"`
+		Seed       int64           `json:"seed"`
+		Mets       []MetSpec       `json:"mets"`
+		Engine     string          `json:"engine"`
+		Params     Params          `json:"params"`
+		MaxPar     int             `json:"maxpar_effective"`
+		WindErrTF  int             `json:"winderrtf_effective"`
+		ZIScale    []float64       `json:"ziscale_effective"`
+		Footprints []FootprintSpec `json:"footprints"`
+		Output     Output          `json:"output"`
+		Scenes     Scenes          `json:"scenes"`
 	}{c.Project.Name, c.Project.Seed, c.Mets(), c.Engine(), c.Params, c.Params.MaxParValue(),
 		c.Params.WindErrTF(), c.Params.ZIScaleValues(), c.Footprints(), c.Output, c.Scenes}
-	b, err := json.Marshal(view)
+	var b []byte
+	var err error
+	if indent {
+		b, err = json.MarshalIndent(view, "", "  ")
+	} else {
+		b, err = json.Marshal(view)
+	}
 	if err != nil {
 		// Only transforms could hold unmarshalable values; TOML values never are.
 		b = []byte(fmt.Sprintf("%#v", view))
 	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+	return b
 }
 
 // ParseFileTres parses a met file period: "<n><unit>" with unit h, hr,

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -386,5 +387,20 @@ func TestZIScaleForms(t *testing.T) {
 				break
 			}
 		}
+	}
+}
+
+func TestEffectiveJSON(t *testing.T) {
+	c, err := parse(t, full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v map[string]any
+	if err := json.Unmarshal(c.EffectiveJSON(), &v); err != nil {
+		t.Fatal(err)
+	}
+	p := v["params"].(map[string]any)
+	if p["numpar"].(float64) != 200 || p["kmix0"].(float64) != 150 || v["maxpar_effective"].(float64) != 200 || v["engine"] != "hysplit" {
+		t.Errorf("effective json: %s", c.EffectiveJSON())
 	}
 }
