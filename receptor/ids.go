@@ -164,3 +164,11 @@ func (r *Receptor) MustSimID(met string) string {
 	}
 	return id
 }
+
+// AltitudeRef returns "msl" or "agl".
+func (r *Receptor) AltitudeRef() string {
+	if r.MSL {
+		return "msl"
+	}
+	return "agl"
+}
