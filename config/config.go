@@ -220,8 +220,9 @@ func (t *Transport) HycsStdPath() (string, error) {
 }
 
 // BdyFilesDir returns the directory holding ASCDATA.CFG and the .ASC tables:
-// the explicit bdyfiles, else <hysplit_dir>/bdyfiles when it exists, else the
-// folder of the executable.
+// the explicit bdyfiles, else <hysplit_dir>/bdyfiles when it exists, else
+// <executable dir>/../bdyfiles when it holds ASCDATA.CFG, else the folder of
+// the executable.
 func (t *Transport) BdyFilesDir() (string, error) {
 	if t.BdyFiles != "" {
 		return t.BdyFiles, nil
@@ -235,6 +236,10 @@ func (t *Transport) BdyFilesDir() (string, error) {
 	exe, err := t.HycsStdPath()
 	if err != nil {
 		return "", err
+	}
+	up := filepath.Join(filepath.Dir(exe), "..", "bdyfiles")
+	if _, err := os.Stat(filepath.Join(up, "ASCDATA.CFG")); err == nil {
+		return filepath.Clean(up), nil
 	}
 	return filepath.Dir(exe), nil
 }
