@@ -110,4 +110,3 @@ func TestInputsAcceptedByHycsStd(t *testing.T) {
 		})
 	}
 }
-
