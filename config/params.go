@@ -226,6 +226,9 @@ var paramHints = map[string]string{
 	"n_cores":            "parallelism comes from MPI ranks ([mpi], [slurm])",
 	"n_nodes":            "set nodes in [slurm]",
 	"ivmax":              "IVMAX is derived from varsiwant",
+	"run_trajec":         "trajectories always run; [output] trajectories = true exports them",
+	"run_foot":           "a footprint is computed for each [footprints.<name>]; define none for trajectories only",
+	"met_loc":            "set directory in [met.<name>]",
 }
 
 func readParams(t *tbl, p *Params) {
