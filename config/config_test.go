@@ -244,6 +244,7 @@ func TestErrors(t *testing.T) {
 		{"strings array type", base + "[slurm]\nsetup = 'module load x'\n", []string{"6:slurm.setup:must be an array of strings"}},
 		{"section not a table", "params = 5\n" + base, []string{"1:params:must be a table, got integer"}},
 		{"maxpar below numpar", base + "[params]\nnumpar = 100\nmaxpar = 50\n", []string{"7:params.maxpar:must be >= numpar"}},
+		{"seed too large", base + "[params]\nseed = 4294967296\n", []string{"6:params.seed:must be between 0 and 2147483647"}},
 		{"kmsl", base + "[params]\nkmsl = 2\n", []string{"6:params.kmsl:must be one of"}},
 		{"bad met name", "[receptors]\npath='r'\n[met.HR_RR]\ndirectory='m'\n", []string{"3:met.HR_RR:lower-case"}},
 		{"met not a table", "[receptors]\npath='r'\n[met]\nhrrr = 5\n", []string{"4:met.hrrr:must be a table"}},

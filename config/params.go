@@ -282,7 +282,7 @@ func readParams(t *tbl, p *Params) {
 	var seed int64
 	if t.has("seed") {
 		before := len(t.w.errs)
-		t.int64v("seed", &seed, atLeast[int64](0))
+		t.int64v("seed", &seed, between[int64](0, 1<<31-1)) // Fortran default INTEGER
 		if len(t.w.errs) == before {
 			p.Seed = &seed
 		}
