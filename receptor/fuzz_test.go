@@ -28,8 +28,8 @@ func FuzzRead(f *testing.F) {
 			if verr := r.Validate(); verr != nil {
 				t.Fatalf("accepted invalid receptor: %v", verr)
 			}
-			if id := r.MustSimID("hrrr"); !SimIDPattern.MatchString(id) {
-				t.Fatalf("bad sim id %q", id)
+			if id, err := r.SimID("hrrr"); err != nil || !SimIDPattern.MatchString(id) {
+				t.Fatalf("bad sim id %q: %v", id, err)
 			}
 		}
 		var b bytes.Buffer
