@@ -247,6 +247,7 @@ func TestErrors(t *testing.T) {
 		{"seed too large", base + "[params]\nseed = 4294967296\n", []string{"6:params.seed:must be between 0 and 2147483647"}},
 		{"kmsl", base + "[params]\nkmsl = 2\n", []string{"6:params.kmsl:must be one of"}},
 		{"bad met name", "[receptors]\npath='r'\n[met.HR_RR]\ndirectory='m'\n", []string{"3:met.HR_RR:lower-case"}},
+		{"met source", base + "source = 'hrrr'\n", []string{"5:met.hrrr.source:downloading met is not supported"}},
 		{"met not a table", "[receptors]\npath='r'\n[met]\nhrrr = 5\n", []string{"4:met.hrrr:must be a table"}},
 		{"met name discovery", "[receptors]\npath='r'\n[met.hrrr]\ndirectory='m'\ndiscover='name'\n", []string{
 			"3:met.hrrr.file_format:required when", "3:met.hrrr.file_tres:required when"}},
