@@ -220,8 +220,9 @@ func (t *Transport) HycsStdPath() (string, error) {
 }
 
 // BdyFilesDir returns the directory holding ASCDATA.CFG and the .ASC tables:
-// the explicit bdyfiles, else <hysplit_dir>/bdyfiles when it exists, else the
-// folder of the executable.
+// the explicit bdyfiles, else <hysplit_dir>/bdyfiles when it exists, else
+// <executable dir>/../bdyfiles when it holds ASCDATA.CFG, else the folder of
+// the executable.
 func (t *Transport) BdyFilesDir() (string, error) {
 	if t.BdyFiles != "" {
 		return t.BdyFiles, nil
@@ -235,6 +236,10 @@ func (t *Transport) BdyFilesDir() (string, error) {
 	exe, err := t.HycsStdPath()
 	if err != nil {
 		return "", err
+	}
+	up := filepath.Join(filepath.Dir(exe), "..", "bdyfiles")
+	if _, err := os.Stat(filepath.Join(up, "ASCDATA.CFG")); err == nil {
+		return filepath.Clean(up), nil
 	}
 	return filepath.Dir(exe), nil
 }
@@ -262,27 +267,42 @@ func (t *Transport) TimeoutFor(numpar, nHours int) time.Duration {
 // executable's sha256 separately), output and scratch locations, timeouts,
 // MPI, registry and SLURM settings. Key order in run.toml does not matter.
 func (c *Config) Hash() string {
+	sum := sha256.Sum256(c.effective(false))
+	return hex.EncodeToString(sum[:])
+}
+
+// EffectiveJSON returns, as indented JSON, the result-determining
+// configuration that Hash covers (defaults applied, derived values
+// included), for storing beside results in the registry.
+func (c *Config) EffectiveJSON() []byte { return c.effective(true) }
+
+func (c *Config) effective(indent bool) []byte {
 	view := struct {
-		Name       string
-		Seed       int64
-		Mets       []MetSpec
-		Engine     string
-		Params     Params
-		MaxPar     int
-		WindErrTF  int
-		ZIScale    []float64
-		Footprints []FootprintSpec
-		Output     Output
-		Scenes     Scenes
+		Name       string          `json:"name"`
+		Seed       int64           `json:"seed"`
+		Mets       []MetSpec       `json:"mets"`
+		Engine     string          `json:"engine"`
+		Params     Params          `json:"params"`
+		MaxPar     int             `json:"maxpar_effective"`
+		WindErrTF  int             `json:"winderrtf_effective"`
+		ZIScale    []float64       `json:"ziscale_effective"`
+		Footprints []FootprintSpec `json:"footprints"`
+		Output     Output          `json:"output"`
+		Scenes     Scenes          `json:"scenes"`
 	}{c.Project.Name, c.Project.Seed, c.Mets(), c.Engine(), c.Params, c.Params.MaxParValue(),
 		c.Params.WindErrTF(), c.Params.ZIScaleValues(), c.Footprints(), c.Output, c.Scenes}
-	b, err := json.Marshal(view)
+	var b []byte
+	var err error
+	if indent {
+		b, err = json.MarshalIndent(view, "", "  ")
+	} else {
+		b, err = json.Marshal(view)
+	}
 	if err != nil {
 		// Only transforms could hold unmarshalable values; TOML values never are.
 		b = []byte(fmt.Sprintf("%#v", view))
 	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+	return b
 }
 
 // ParseFileTres parses a met file period: "<n><unit>" with unit h, hr,

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -243,8 +244,10 @@ func TestErrors(t *testing.T) {
 		{"strings array type", base + "[slurm]\nsetup = 'module load x'\n", []string{"6:slurm.setup:must be an array of strings"}},
 		{"section not a table", "params = 5\n" + base, []string{"1:params:must be a table, got integer"}},
 		{"maxpar below numpar", base + "[params]\nnumpar = 100\nmaxpar = 50\n", []string{"7:params.maxpar:must be >= numpar"}},
+		{"seed too large", base + "[params]\nseed = 4294967296\n", []string{"6:params.seed:must be between 0 and 2147483647"}},
 		{"kmsl", base + "[params]\nkmsl = 2\n", []string{"6:params.kmsl:must be one of"}},
 		{"bad met name", "[receptors]\npath='r'\n[met.HR_RR]\ndirectory='m'\n", []string{"3:met.HR_RR:lower-case"}},
+		{"met source", base + "source = 'hrrr'\n", []string{"5:met.hrrr.source:downloading met is not supported"}},
 		{"met not a table", "[receptors]\npath='r'\n[met]\nhrrr = 5\n", []string{"4:met.hrrr:must be a table"}},
 		{"met name discovery", "[receptors]\npath='r'\n[met.hrrr]\ndirectory='m'\ndiscover='name'\n", []string{
 			"3:met.hrrr.file_format:required when", "3:met.hrrr.file_tres:required when"}},
@@ -386,5 +389,20 @@ func TestZIScaleForms(t *testing.T) {
 				break
 			}
 		}
+	}
+}
+
+func TestEffectiveJSON(t *testing.T) {
+	c, err := parse(t, full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v map[string]any
+	if err := json.Unmarshal(c.EffectiveJSON(), &v); err != nil {
+		t.Fatal(err)
+	}
+	p := v["params"].(map[string]any)
+	if p["numpar"].(float64) != 200 || p["kmix0"].(float64) != 150 || v["maxpar_effective"].(float64) != 200 || v["engine"] != "hysplit" {
+		t.Errorf("effective json: %s", c.EffectiveJSON())
 	}
 }

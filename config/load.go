@@ -228,6 +228,11 @@ func readMet(t *tbl, name string, resolve func(string) string) MetSpec {
 	if !metKeyRE.MatchString(name) {
 		t.w.errAt(t.path, "met name %q: use lower-case letters and digits only (it prefixes simulation ids)", name)
 	}
+	t.hints = map[string]string{
+		"source":  "downloading met is not supported; point directory at an ARL archive",
+		"backend": "downloading met is not supported; point directory at an ARL archive",
+		"path":    "use directory",
+	}
 	t.str("directory", &m.Directory)
 	if m.Directory == "" {
 		t.w.errAt(join(t.path, "directory"), "required: the folder of ARL met files")

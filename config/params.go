@@ -226,6 +226,9 @@ var paramHints = map[string]string{
 	"n_cores":            "parallelism comes from MPI ranks ([mpi], [slurm])",
 	"n_nodes":            "set nodes in [slurm]",
 	"ivmax":              "IVMAX is derived from varsiwant",
+	"run_trajec":         "trajectories always run; [output] trajectories = true exports them",
+	"run_foot":           "a footprint is computed for each [footprints.<name>]; define none for trajectories only",
+	"met_loc":            "set directory in [met.<name>]",
 }
 
 func readParams(t *tbl, p *Params) {
@@ -279,7 +282,7 @@ func readParams(t *tbl, p *Params) {
 	var seed int64
 	if t.has("seed") {
 		before := len(t.w.errs)
-		t.int64v("seed", &seed, atLeast[int64](0))
+		t.int64v("seed", &seed, between[int64](0, 1<<31-1)) // Fortran default INTEGER
 		if len(t.w.errs) == before {
 			p.Seed = &seed
 		}

@@ -114,6 +114,16 @@ func writeAtomic(path string, data []byte) error {
 	return nil
 }
 
+// Limits of the CONTROL met lines. Measured with hycs_std v5.1.0 on the
+// project's HRRR files: directory lines (including the trailing slash) of up
+// to 256 characters work; at 257 the binary truncates the path, prints
+// "Unable to find file" and exits with status 132. File names of 255
+// characters (the Linux maximum) work.
+const (
+	MaxMetDirLine  = 256
+	MaxMetFileName = 255
+)
+
 // controlTail is the fixed dummy concentration/deposition block after the
 // emission duration line (hysplit-interface.md §3).
 var controlTail = []string{
@@ -169,6 +179,12 @@ func WriteControl(w io.Writer, rec *receptor.Receptor, metFiles []string, p *con
 		}
 		if strings.ContainsAny(f, "\n\r") {
 			return fmt.Errorf("CONTROL: met file %q contains a newline", f)
+		}
+		if len(dir)+1 > MaxMetDirLine {
+			return fmt.Errorf("CONTROL: met directory %q is %d characters with its slash; hycs_std v5.1.0 reads at most %d (stage met files into a short directory such as ./met/)", dir, len(dir)+1, MaxMetDirLine)
+		}
+		if len(base) > MaxMetFileName {
+			return fmt.Errorf("CONTROL: met file name %q is longer than %d characters", base, MaxMetFileName)
 		}
 		if dir == "/" {
 			line("/ ")

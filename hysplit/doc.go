@@ -22,5 +22,8 @@
 //   - ZICONTROL, WINDERR and ZIERR numbers use Python's str(float) ("1.0"),
 //     as PYSTILT writes them.
 //
+// Met directory lines longer than 256 characters (with the slash) are
+// refused: hycs_std v5.1.0 was measured to truncate them and fail.
+//
 // All files are written atomically (temporary file, then rename).
 package hysplit

@@ -218,6 +218,14 @@ func TestControlRejects(t *testing.T) {
 	if err := WriteControl(&b, &rec, []string{"dir/"}, &p); err == nil {
 		t.Error("met path without file name accepted")
 	}
+	ok := strings.Repeat("d", MaxMetDirLine-1) + "/f"
+	if err := WriteControl(&b, &rec, []string{ok}, &p); err != nil {
+		t.Errorf("met directory line of %d characters rejected: %v", MaxMetDirLine, err)
+	}
+	long := strings.Repeat("d", MaxMetDirLine) + "/f"
+	if err := WriteControl(&b, &rec, []string{long}, &p); err == nil || !strings.Contains(err.Error(), "at most 256") {
+		t.Errorf("over-long met directory accepted: %v", err)
+	}
 	bad := rec
 	bad.Lats = []float64{95}
 	if err := WriteControl(&b, &bad, []string{"m/f"}, &p); err == nil {

@@ -46,6 +46,9 @@ func (es Errors) Error() string {
 	return strings.Join(parts, "\n")
 }
 
+// maxErrors bounds the CSV syntax errors collected before reading stops.
+const maxErrors = 1000
+
 // aliases maps lower-case CSV column names to canonical names (§3).
 var aliases = map[string]string{
 	"latitude":   "lati",
@@ -149,16 +152,16 @@ func ReadScene(r io.Reader, name, sceneColumn string) ([]Receptor, error) {
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
-			if errors.As(err, &pe) {
+			if errors.As(err, &pe) && len(errs) < maxErrors {
 				errs = append(errs, &RowError{File: name, Line: pe.Line, Msg: pe.Err.Error()})
 				continue
 			}
-			errs = append(errs, &RowError{File: name, Line: line, Msg: err.Error()})
+			errs = append(errs, &RowError{File: name, Msg: err.Error()})
 			break
 		}
+		line, _ := cr.FieldPos(0)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue
 		}

@@ -155,12 +155,10 @@ func (r *Receptor) SimID(met string) (string, error) {
 	return met + "_" + r.ReceptorID(), nil
 }
 
-// MustSimID is SimID for met keys already validated (config does); it
-// returns "" for an invalid key rather than panicking.
-func (r *Receptor) MustSimID(met string) string {
-	id, err := r.SimID(met)
-	if err != nil {
-		return ""
+// AltitudeRef returns "msl" or "agl".
+func (r *Receptor) AltitudeRef() string {
+	if r.MSL {
+		return "msl"
 	}
-	return id
+	return "agl"
 }

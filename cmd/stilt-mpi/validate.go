@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -95,6 +97,11 @@ func validateRun(path string, out io.Writer) []error {
 	if len(scenes) > 0 {
 		fmt.Fprintf(out, "scenes      %d (rule %s)\n", len(scenes), c.Scenes.Rule)
 	}
+	if c.Engine() == config.EngineHysplit {
+		exe, _ := c.Transport.HycsStdPath()
+		tables, _ := c.Transport.BdyFilesDir()
+		fmt.Fprintf(out, "hysplit     %s, tables %s\n", exe, tables)
+	}
 	p := c.Params
 	fmt.Fprintf(out, "params      n_hours %d, numpar %d, krand %d, hnf_plume %v, error pass %v\n",
 		p.NHours, p.NumPar, p.KRand, p.HNFPlume, p.WindErrTF() > 0)
@@ -102,7 +109,7 @@ func validateRun(path string, out io.Writer) []error {
 	for _, m := range c.Mets() {
 		how := "ARL headers"
 		if m.Discover == "name" {
-			how = fmt.Sprintf("names %q every %v", m.FileFormat, m.FileTres)
+			how = fmt.Sprintf("names %q every %s", m.FileFormat, shortDuration(m.FileTres))
 		}
 		fmt.Fprintf(out, "met %-8s %d simulations, %s, files by %s\n", m.Name, len(recs), m.Directory, how)
 		total += len(recs)
@@ -118,4 +125,16 @@ func validateRun(path string, out io.Writer) []error {
 		fmt.Fprintln(out, "footprints  none (trajectories only)")
 	}
 	return nil
+}
+
+// shortDuration prints 6h0m0s as 6h and 30m0s as 30m.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
