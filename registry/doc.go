@@ -24,4 +24,22 @@
 //	   ^                        │                      (or pending: interrupted)
 //	   └──MarkStaleRunning──────┘
 //	   └──Reset (all, or failed only) from any state
+//
+// Typical use by rank 0 of `run`:
+//
+//	reg, err := registry.Open(filepath.Join(out, "registry.sqlite"))
+//	run, err := reg.BeginRun(ctx, registry.RunInfo{Ranks: size, ConfigHash: h, Version: v})
+//	reclaimed, err := reg.MarkStaleRunning(ctx, run.ID) // rows left running by dead runs
+//	rep, err := reg.Register(ctx, sims)                  // idempotent
+//	if noSkip { reg.Reset(ctx, registry.ResetAll) }
+//	pending, err := reg.Pending(ctx, 0)
+//	// per block handed to a rank:
+//	err = reg.MarkRunning(ctx, block.IDs(), rank, host, run.ID)
+//	// per result message (or several at once with CommitResults):
+//	err = reg.CommitResult(ctx, registry.Result{SimID: id, RunID: run.ID, Status: ..., Blobs: ...})
+//	err = reg.EndRun(ctx, run.ID, registry.RunComplete)
+//
+// The status verb opens the file with OpenReadOnly and calls Counts,
+// Failures and FormatStatus. SLURM array tasks each write their own shard
+// file; the main registry folds them in with Merge.
 package registry

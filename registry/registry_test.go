@@ -357,6 +357,7 @@ func TestMarkStaleRunning(t *testing.T) {
 	r1, _ := s.BeginRun(ctx, RunInfo{Ranks: 2})
 	r2, _ := s.BeginRun(ctx, RunInfo{Ranks: 2})
 	r3, _ := s.BeginRun(ctx, RunInfo{Ranks: 2})
+	r4, _ := s.BeginRun(ctx, RunInfo{Ranks: 2}) // died before running anything
 	s.MarkRunning(ctx, []string{"a_0000", "a_0001"}, 1, "h", r1.ID)
 	s.MarkRunning(ctx, []string{"a_0002"}, 1, "h", r2.ID)
 	s.MarkRunning(ctx, []string{"a_0003"}, 1, "h", r3.ID)
@@ -374,6 +375,14 @@ func TestMarkStaleRunning(t *testing.T) {
 	c, _ := s.Counts(ctx)
 	if c.ByStatus[StatusRunning] != 1 || c.ByStatus[StatusPending] != 5 {
 		t.Fatalf("counts %+v", c.ByStatus)
+	}
+	for _, r := range []Run{r1, r4} {
+		if got, _ := s.GetRun(ctx, r.ID); got.Status != RunStale || got.End.IsZero() {
+			t.Fatalf("run %s: %s, end %v", r.ID, got.Status, got.End)
+		}
+	}
+	if got, _ := s.GetRun(ctx, r3.ID); got.Status != RunRunning {
+		t.Fatalf("current run marked %s", got.Status)
 	}
 	if got, _ := s.Get(ctx, "a_0000"); got.ErrorClass != "stale" || got.Attempts != 1 {
 		t.Fatalf("reclaimed row: %+v", got)

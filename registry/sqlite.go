@@ -635,17 +635,22 @@ func nonNil(b []byte) []byte {
 }
 
 // MarkStaleRunning returns running simulations left behind by dead runs to
-// pending and marks those runs stale. With deadRunIDs it reclaims the rows of
-// those runs only; without, every running row not belonging to currentRunID.
-// It returns the number of simulations reclaimed.
+// pending (error class "stale") and marks those runs stale. With deadRunIDs
+// it reclaims the rows of those runs only; without, every running row not
+// belonging to currentRunID, and every other run still marked running (the
+// writer lock guarantees no other live writer on this file). It returns the
+// number of simulations reclaimed.
 func (s *SQLite) MarkStaleRunning(ctx context.Context, currentRunID string, deadRunIDs ...string) (int, error) {
 	var n int64
 	now := fmtTime(s.now())
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		where := `status = 'running' AND (run_id IS NULL OR run_id <> ?)`
+		simWhere := `status = 'running' AND (run_id IS NULL OR run_id <> ?)`
+		runWhere := `status = 'running' AND run_id <> ?`
 		args := []any{currentRunID}
 		if len(deadRunIDs) > 0 {
-			where = `status = 'running' AND run_id IN (?` + strings.Repeat(",?", len(deadRunIDs)-1) + `)`
+			in := `(?` + strings.Repeat(",?", len(deadRunIDs)-1) + `)`
+			simWhere = `status = 'running' AND run_id IN ` + in
+			runWhere = `status = 'running' AND run_id IN ` + in
 			args = args[:0]
 			for _, id := range deadRunIDs {
 				if id == currentRunID {
@@ -654,15 +659,13 @@ func (s *SQLite) MarkStaleRunning(ctx context.Context, currentRunID string, dead
 				args = append(args, id)
 			}
 		}
-		// Mark the runs first (their rows are still running).
-		if _, err := tx.Exec(`UPDATE runs SET status = 'stale', ended_at = coalesce(ended_at, ?)
-			WHERE status = 'running' AND run_id IN (SELECT run_id FROM sims WHERE `+where+`)`,
+		if _, err := tx.Exec(`UPDATE runs SET status = 'stale', ended_at = coalesce(ended_at, ?) WHERE `+runWhere,
 			append([]any{now}, args...)...); err != nil {
 			return err
 		}
 		res, err := tx.Exec(`UPDATE sims SET status = 'pending', error_class = 'stale',
 			error_message = 'reclaimed: run ' || coalesce(run_id, '?') || ' ended without a result'
-			WHERE `+where, args...)
+			WHERE `+simWhere, args...)
 		if err != nil {
 			return err
 		}
