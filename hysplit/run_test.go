@@ -61,6 +61,9 @@ func fakeRun(t *testing.T, script string) *RunDir {
 	if err := os.WriteFile(filepath.Join(rd.Path, SetupName), []byte(testSetup), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.WriteFile(filepath.Join(rd.Path, "CONTROL"), []byte("test double: not read\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	return rd
 }
 
@@ -274,6 +277,16 @@ func TestExecuteRequiresTimeout(t *testing.T) {
 	rd := fakeRun(t, "fake_hycs_ok.sh")
 	if _, err := Execute(context.Background(), rd.Path, ExecOptions{}); err == nil || !strings.Contains(err.Error(), "Timeout") {
 		t.Fatalf("err = %v, want a missing-timeout error", err)
+	}
+}
+
+func TestExecuteNeedsControl(t *testing.T) {
+	rd := fakeRun(t, "fake_hycs_ok.sh")
+	os.Remove(filepath.Join(rd.Path, "CONTROL"))
+	_, err := Execute(context.Background(), rd.Path, ExecOptions{Timeout: time.Second})
+	var f *Failure
+	if err == nil || errors.As(err, &f) || !strings.Contains(err.Error(), "CONTROL") {
+		t.Fatalf("err = %v, want a plain error naming CONTROL", err)
 	}
 }
 
