@@ -176,6 +176,10 @@ func Execute(ctx context.Context, dir string, opts ExecOptions) (*Result, error)
 		return res, f
 	}
 
+	if err := ctx.Err(); err != nil {
+		lf.Close()
+		return fail(Interrupted, "", "not started: %v", context.Cause(ctx))
+	}
 	cmd := exec.Command(opts.Executable)
 	cmd.Dir = dir
 	cmd.Stdin = nil

@@ -273,6 +273,20 @@ func TestExecuteTimeoutKillsGroup(t *testing.T) {
 	}
 }
 
+func TestExecuteCancelledBeforeStart(t *testing.T) {
+	rd := fakeRun(t, "fake_hycs_ok.sh")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := Execute(ctx, rd.Path, ExecOptions{Timeout: time.Second})
+	var f *Failure
+	if !errors.As(err, &f) || f.Class != Interrupted {
+		t.Fatalf("err = %v, want INTERRUPTED", err)
+	}
+	if _, err := os.Stat(filepath.Join(rd.Path, ParticleStiltDAT)); !os.IsNotExist(err) {
+		t.Error("the executable ran although the context was already cancelled")
+	}
+}
+
 func TestExecuteRequiresTimeout(t *testing.T) {
 	rd := fakeRun(t, "fake_hycs_ok.sh")
 	if _, err := Execute(context.Background(), rd.Path, ExecOptions{}); err == nil || !strings.Contains(err.Error(), "Timeout") {
