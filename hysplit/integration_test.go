@@ -78,8 +78,15 @@ func prepareA(t *testing.T, in *Install, metLine func(rd *RunDir, sharedMet stri
 	return rd
 }
 
-func sharedMetLine(_ *RunDir, sharedMet string) string { return sharedMet + "/" }
-func stagedMetLine(rd *RunDir, _ string) string        { return rd.MetDirLine() }
+// sharedMetLine is the reference met directory, /work/shared/met/ on the
+// build machine (symlinks resolved).
+func sharedMetLine(_ *RunDir, sharedMet string) string {
+	if real, err := filepath.EvalSymlinks(sharedMet); err == nil {
+		sharedMet = real
+	}
+	return sharedMet + "/"
+}
+func stagedMetLine(rd *RunDir, _ string) string { return rd.MetDirLine() }
 
 func runA(t *testing.T, rd *RunDir, numpar int, hours float64) *Result {
 	t.Helper()

@@ -139,6 +139,9 @@ func Execute(ctx context.Context, dir string, opts ExecOptions) (*Result, error)
 	if opts.Timeout <= 0 {
 		return nil, errors.New("hysplit: ExecOptions.Timeout must be set (> 0); see TimeoutFor")
 	}
+	if _, err := os.Stat(filepath.Join(dir, "CONTROL")); err != nil {
+		return nil, fmt.Errorf("hysplit: run directory %s is not ready (write CONTROL and SETUP.CFG first): %w", dir, err)
+	}
 	res := &Result{Dir: dir, LogPath: filepath.Join(dir, opts.LogName), ExitCode: -1}
 	vars := opts.Varsiwant
 	if len(vars) == 0 {
@@ -173,6 +176,10 @@ func Execute(ctx context.Context, dir string, opts ExecOptions) (*Result, error)
 		return res, f
 	}
 
+	if err := ctx.Err(); err != nil {
+		lf.Close()
+		return fail(Interrupted, "", "not started: %v", context.Cause(ctx))
+	}
 	cmd := exec.Command(opts.Executable)
 	cmd.Dir = dir
 	cmd.Stdin = nil

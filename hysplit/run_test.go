@@ -61,6 +61,9 @@ func fakeRun(t *testing.T, script string) *RunDir {
 	if err := os.WriteFile(filepath.Join(rd.Path, SetupName), []byte(testSetup), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.WriteFile(filepath.Join(rd.Path, "CONTROL"), []byte("test double: not read\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	return rd
 }
 
@@ -270,10 +273,34 @@ func TestExecuteTimeoutKillsGroup(t *testing.T) {
 	}
 }
 
+func TestExecuteCancelledBeforeStart(t *testing.T) {
+	rd := fakeRun(t, "fake_hycs_ok.sh")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := Execute(ctx, rd.Path, ExecOptions{Timeout: time.Second})
+	var f *Failure
+	if !errors.As(err, &f) || f.Class != Interrupted {
+		t.Fatalf("err = %v, want INTERRUPTED", err)
+	}
+	if _, err := os.Stat(filepath.Join(rd.Path, ParticleStiltDAT)); !os.IsNotExist(err) {
+		t.Error("the executable ran although the context was already cancelled")
+	}
+}
+
 func TestExecuteRequiresTimeout(t *testing.T) {
 	rd := fakeRun(t, "fake_hycs_ok.sh")
 	if _, err := Execute(context.Background(), rd.Path, ExecOptions{}); err == nil || !strings.Contains(err.Error(), "Timeout") {
 		t.Fatalf("err = %v, want a missing-timeout error", err)
+	}
+}
+
+func TestExecuteNeedsControl(t *testing.T) {
+	rd := fakeRun(t, "fake_hycs_ok.sh")
+	os.Remove(filepath.Join(rd.Path, "CONTROL"))
+	_, err := Execute(context.Background(), rd.Path, ExecOptions{Timeout: time.Second})
+	var f *Failure
+	if err == nil || errors.As(err, &f) || !strings.Contains(err.Error(), "CONTROL") {
+		t.Fatalf("err = %v, want a plain error naming CONTROL", err)
 	}
 }
 
