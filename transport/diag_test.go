@@ -74,3 +74,25 @@ func TestDiagProfile(t *testing.T) {
 		t.Logf("frame %s zi %.1f sw %v", f.Time, f.ZI[nn], f.SigW[nn*m.nl:nn*m.nl+5])
 	}
 }
+
+func TestDiagNodes(t *testing.T) {
+	if os.Getenv("DIAG") == "" {
+		t.Skip()
+	}
+	p := DefaultParams()
+	ms, err := NewARLMet([]string{"/work/shared/met/20190530_00-05_hrrr"}, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fr := ms.Frames()
+	nx, _ := ms.Grid().Dims()
+	nl := len(ms.Levels())
+	x, y := ms.Grid().ToXY(40.5045, -112.1811)
+	t.Logf("x %.3f y %.3f", x, y)
+	for _, ij := range [][2]int{{int(x), int(y)}, {int(x) + 1, int(y)}, {int(x), int(y) + 1}, {int(x) + 1, int(y) + 1}} {
+		n := (ij[1]-1)*nx + ij[0] - 1
+		for _, f := range fr[4:6] {
+			t.Logf("node %v %s zi %.1f sw %.4f", ij, f.Time.Format("15"), f.ZI[n], f.SigW[n*nl:n*nl+6])
+		}
+	}
+}
