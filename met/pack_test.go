@@ -1,0 +1,108 @@
+package met
+
+import (
+	"math"
+	"math/rand"
+	"testing"
+)
+
+func TestChecksum(t *testing.T) {
+	r := rand.New(rand.NewSource(1))
+	for n := 0; n < 50; n++ {
+		b := make([]byte, r.Intn(3000))
+		r.Read(b)
+		s := 0
+		for _, c := range b {
+			s += int(c)
+		}
+		want := 0
+		if s > 0 {
+			want = (s-1)%255 + 1
+		}
+		if got := Checksum(b); got != want {
+			t.Fatalf("len %d: checksum %d, closed form %d", len(b), got, want)
+		}
+	}
+}
+
+// TestUnpackRowRestart builds bytes by hand: each row starts from the first
+// value of the previous row, not the last value of the previous row.
+func TestUnpackRowRestart(t *testing.T) {
+	// nexp 7 → one byte step is 1.0
+	data := []byte{
+		127, 128, 129, // row 1: 10, 11, 13
+		130, 127, 126, // row 2 starts from 10: 13, 13, 12
+	}
+	out := make([]float32, 6)
+	if err := Unpack(data, 3, 2, 7, 0.5, 10, out); err != nil {
+		t.Fatal(err)
+	}
+	want := []float32{10, 11, 13, 13, 13, 12}
+	for k := range want {
+		if out[k] != want[k] {
+			t.Fatalf("unpacked %v, want %v", out, want)
+		}
+	}
+	// precision zeroing in Fortran order: a zeroed first column restarts the next row at 0
+	data = []byte{127, 127, 127, 127}
+	if err := Unpack(data, 2, 2, 7, 0.5, 0.3, out); err != nil {
+		t.Fatal(err)
+	}
+	if out[0] != 0 || out[1] != 0 || out[2] != 0 {
+		t.Errorf("sub-precision values not zeroed: %v", out[:4])
+	}
+}
+
+func TestPackUnpack(t *testing.T) {
+	r := rand.New(rand.NewSource(2))
+	fields := map[string]func(i, j int) float32{
+		"constant":  func(i, j int) float32 { return 850 },
+		"zero":      func(i, j int) float32 { return 0 },
+		"smooth":    func(i, j int) float32 { return float32(280 + 10*math.Sin(float64(i)/7) + 0.3*float64(j)) },
+		"noisy":     func(i, j int) float32 { return float32(r.NormFloat64() * 5) },
+		"tiny":      func(i, j int) float32 { return float32(1e-6 * math.Cos(float64(i+j))) },
+		"step":      func(i, j int) float32 { return float32(1000 * (i / 10)) },
+		"pow2-diff": func(i, j int) float32 { return float32(4 * i) },
+	}
+	for name, fn := range fields {
+		t.Run(name, func(t *testing.T) {
+			nx, ny := 23, 17
+			v := make([]float32, nx*ny)
+			for j := 0; j < ny; j++ {
+				for i := 0; i < nx; i++ {
+					v[j*nx+i] = fn(i, j)
+				}
+			}
+			p, err := Pack(v, nx, ny)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := make([]float32, nx*ny)
+			if err := Unpack(p.Data, nx, ny, p.NExp, p.Prec, p.Var1, out); err != nil {
+				t.Fatal(err)
+			}
+			step := math.Ldexp(1, p.NExp-7)
+			for k := range v {
+				if d := math.Abs(float64(out[k] - v[k])); d > step*0.5+p.Prec+1e-6*math.Abs(float64(v[k])) {
+					t.Fatalf("point %d: %g → %g (nexp %d, step %g)", k, v[k], out[k], p.NExp, step)
+				}
+			}
+		})
+	}
+	if _, err := Pack([]float32{1, float32(math.NaN())}, 2, 1); err == nil {
+		t.Error("NaN packed without error")
+	}
+}
+
+func TestUnpackBadInput(t *testing.T) {
+	out := make([]float32, 4)
+	for _, tc := range []struct {
+		data   []byte
+		nx, ny int
+		nexp   int
+	}{{[]byte{1, 2}, 2, 2, 0}, {[]byte{1, 2, 3, 4}, 0, 4, 0}, {[]byte{1, 2, 3, 4}, 2, 2, 1000}} {
+		if err := Unpack(tc.data, tc.nx, tc.ny, tc.nexp, 0, 0, out); err == nil {
+			t.Errorf("%+v: no error", tc)
+		}
+	}
+}
