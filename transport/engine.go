@@ -58,7 +58,7 @@ func (n *Native) met(sim *Simulation) (MetSource, error) {
 	if m, ok := n.cache[key]; ok {
 		return m, nil
 	}
-	m, err := NewARLMet(sim.MetFiles, sim.Params)
+	m, err := OpenMet(sim.MetFiles, sim.Params)
 	if err != nil {
 		return nil, err
 	}
