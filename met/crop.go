@@ -113,6 +113,9 @@ func CropFile(in, out string, c CropSpec) (CropResult, error) {
 	}
 	res.SubGrid = sg
 	nz := len(src.Index().Levels)
+	if c.Levels < 0 {
+		return res, fmt.Errorf("crop: levels %d must be ≥ 0 (0 keeps all)", c.Levels)
+	}
 	if c.Levels > 0 && c.Levels < nz {
 		nz = c.Levels
 	}
@@ -135,20 +138,25 @@ func CropFile(in, out string, c CropSpec) (CropResult, error) {
 	if err != nil {
 		return res, err
 	}
-	full := make([]float32, src.Index().NX*src.Index().NY)
-	sub := make([]float32, sg.NX()*sg.NY())
 	fc := map[recKey]int{}
 	w.Forecast = func(level int, name string) int { return fc[recKey{level, name}] }
+	buf := make([]byte, src.lrec)
+	sub := make([]float32, sg.NX()*sg.NY())
 	for _, t := range res.Times {
-		err := w.WritePeriod(t, func(level int, name string) ([]float32, error) {
-			lab, err := src.readLabeled(full, name, level, t)
+		p, err := src.periodOf(t)
+		if err != nil {
+			w.Abort()
+			return res, err
+		}
+		err = w.WritePeriod(t, func(level int, name string) ([]float32, error) {
+			r := src.recPos[recKey{level, name}]
+			lab, err := src.readRecord(p, r, buf)
 			if err != nil {
 				return nil, err
 			}
 			fc[recKey{level, name}] = lab.Forecast
-			nx := src.Index().NX
-			for j := sg.J0; j <= sg.J1; j++ {
-				copy(sub[(j-sg.J0)*sg.NX():(j-sg.J0+1)*sg.NX()], full[(j-1)*nx+sg.I0-1:(j-1)*nx+sg.I1])
+			if err := UnpackRegion(buf[LabelLen:], src.idx.NX, src.idx.NY, lab.NExp, lab.Prec, lab.Var1, sg.I0, sg.I1, sg.J0, sg.J1, sub); err != nil {
+				return nil, fmt.Errorf("%s: %s level %d at %s: %w", in, name, level, fmtT(t), err)
 			}
 			return sub, nil
 		})

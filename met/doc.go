@@ -15,4 +15,18 @@
 //
 // A *File is immutable after Open and safe for concurrent readers: records are
 // read with ReadAt at offsets computed from the index.
+//
+// Entry points:
+//   - Open / OpenDataset: File and Dataset (several files chained in time) with
+//     Times, Step, Grid, Vertical, Read, ReadInto, ReadRegion, ReadCorrected
+//     (adds DIF* records), Read3D and Snapshot (all fields of one time).
+//   - Grid: LatLonToXY, XYToLatLon, MapFactor, CellSize, ToEarth / ToGrid
+//     (grid-relative ↔ earth-relative winds) for lat-lon, Lambert, polar
+//     stereographic and Mercator grids on a 6371.2 km sphere.
+//   - Vertical: Pressure, HeightsAGL (one column), HeightField (a snapshot).
+//   - Create / Writer, Pack / Unpack / UnpackRegion, Checksum.
+//   - Synth and SynthSpec: synthetic data sets and their analytic fields.
+//   - CropFile / Crop: sub-grid, lowest levels and time window.
+//   - FindByPattern (file names, PYSTILT rules) and ScanHeaders +
+//     Catalog.Select (ARL headers, JSON cache).
 package met

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 )
@@ -456,6 +457,67 @@ func (f *File) readLabeled(dst []float32, name string, level int, t time.Time) (
 		return lab, fmt.Errorf("%s: %s level %d at %s: %w", f.path, name, level, t.Format("2006-01-02 15:04"), err)
 	}
 	return lab, nil
+}
+
+// ReadRegion unpacks the sub-grid s (1-based, inclusive) of one record. The
+// whole record is read so that its checksum is verified.
+func (f *File) ReadRegion(name string, level int, t time.Time, s SubGrid) (*Field, error) {
+	p, err := f.periodOf(t)
+	if err != nil {
+		return nil, err
+	}
+	r, ok := f.recPos[recKey{level, name}]
+	if !ok {
+		return nil, fmt.Errorf("%s: no variable %s on level %d", f.path, name, level)
+	}
+	bp := f.bufPool.Get().(*[]byte)
+	defer f.bufPool.Put(bp)
+	lab, err := f.readRecord(p, r, *bp)
+	if err != nil {
+		return nil, err
+	}
+	fl := &Field{Nx: s.NX(), Ny: s.NY()}
+	if fl.Nx <= 0 || fl.Ny <= 0 {
+		return nil, fmt.Errorf("%s: empty region %+v", f.path, s)
+	}
+	fl.Data = make([]float32, fl.Nx*fl.Ny)
+	if err := UnpackRegion((*bp)[LabelLen:], f.idx.NX, f.idx.NY, lab.NExp, lab.Prec, lab.Var1, s.I0, s.I1, s.J0, s.J1, fl.Data); err != nil {
+		return nil, fmt.Errorf("%s: %s level %d at %s: %w", f.path, name, level, t.Format("2006-01-02 15:04"), err)
+	}
+	return fl, nil
+}
+
+// DiffOf returns the DIF* record that corrects variable name on level (the
+// DIF record following it at the same level, e.g. DIFW after WWND, DIFR
+// after TPP1), if the file has one.
+func (f *File) DiffOf(name string, level int) (string, bool) {
+	r, ok := f.recPos[recKey{level, name}]
+	if !ok || strings.HasPrefix(name, "DIF") {
+		return "", false
+	}
+	if r+1 < len(f.recName) && f.recLevel[r+1] == level && strings.HasPrefix(f.recName[r+1], "DIF") {
+		return f.recName[r+1], true
+	}
+	return "", false
+}
+
+// ReadCorrected reads a variable and adds its DIF* correction record when
+// the file has one (true field = parent + difference).
+func (f *File) ReadCorrected(name string, level int, t time.Time) (*Field, error) {
+	fl, err := f.Read(name, level, t)
+	if err != nil {
+		return nil, err
+	}
+	if d, ok := f.DiffOf(name, level); ok {
+		df, err := f.Read(d, level, t)
+		if err != nil {
+			return nil, err
+		}
+		for i := range fl.Data {
+			fl.Data[i] += df.Data[i]
+		}
+	}
+	return fl, nil
 }
 
 // Read unpacks one variable on one level at one time.

@@ -236,3 +236,103 @@ func TestHRRRChain(t *testing.T) {
 	}
 	_ = filepath.Base
 }
+
+func TestHRRRDiffAndRegion(t *testing.T) {
+	f, err := Open(testenv.Shared(t, "met", hrrrFiles[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, c := range []struct {
+		name  string
+		level int
+		want  string
+	}{{"WWND", 1, "DIFW"}, {"TPP1", 0, "DIFR"}, {"TEMP", 1, ""}, {"DIFW", 1, ""}, {"CAPE", 0, ""}} {
+		got, ok := f.DiffOf(c.name, c.level)
+		if got != c.want || ok != (c.want != "") {
+			t.Errorf("DiffOf(%s, %d) = %q, %v; want %q", c.name, c.level, got, ok, c.want)
+		}
+	}
+	tm := f.Times()[2]
+	w, _ := f.Read("WWND", 3, tm)
+	d, _ := f.Read("DIFW", 3, tm)
+	c, err := f.ReadCorrected("WWND", 3, tm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range c.Data {
+		if c.Data[i] != w.Data[i]+d.Data[i] {
+			t.Fatalf("corrected %g != %g + %g", c.Data[i], w.Data[i], d.Data[i])
+		}
+	}
+	sg := SubGrid{I0: 5, I1: 40, J0: 7, J1: 33}
+	full, _ := f.Read("PRSS", 0, tm)
+	reg, err := f.ReadRegion("PRSS", 0, tm, sg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for j := 1; j <= sg.NY(); j++ {
+		for i := 1; i <= sg.NX(); i++ {
+			if reg.At(i, j) != full.At(i+sg.I0-1, j+sg.J0-1) {
+				t.Fatalf("region (%d,%d) differs", i, j)
+			}
+		}
+	}
+}
+
+// TestHRRRHeights: with p = σ·PRSS the top level lies at 330-415 hPa and
+// 6-8 km above ground (arl-format.md §8.2). The stored PRES field departs
+// from σ·PRSS (HRRR levels are hybrid); the departure is logged and bounded.
+func TestHRRRHeights(t *testing.T) {
+	f, err := Open(testenv.Shared(t, "met", hrrrFiles[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	tm := f.Times()[0]
+	s, err := f.Snapshot(tm, []string{"PRSS", "SHGT"}, []string{"TEMP", "PRES"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := f.Vertical()
+	z, err := v.HeightField(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	np := z.Nx * z.Ny
+	top := len(z.Levels) - 1
+	maxdp := 0.0
+	for p := 0; p < np; p++ {
+		ps := float64(s.Surface["PRSS"].Data[p])
+		for k := range z.Levels {
+			want, _ := v.Pressure(k+1, ps)
+			maxdp = math.Max(maxdp, math.Abs(float64(s.Upper["PRES"].Data[k*np+p])-want))
+			if k > 0 && z.Data[k*np+p] <= z.Data[(k-1)*np+p] {
+				t.Fatalf("heights not increasing at point %d level %d", p, k+1)
+			}
+		}
+		if zt := z.Data[top*np+p]; zt < 5500 || zt > 8500 {
+			t.Errorf("point %d: top level %g m AGL", p, zt)
+		}
+	}
+	t.Logf("PRES departs from sigma·PRSS by up to %.1f hPa", maxdp)
+	if maxdp > 120 {
+		t.Errorf("sigma·PRSS differs from PRES by up to %g hPa", maxdp)
+	}
+	for p := 0; p < np; p++ {
+		ptop, _ := v.Pressure(len(v.Levels)-1, float64(s.Surface["PRSS"].Data[p]))
+		if ptop < 325 || ptop > 420 {
+			t.Fatalf("point %d: top level at %g hPa", p, ptop)
+		}
+	}
+	v.UsePRES = true
+	zp, err := v.HeightField(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("top level at grid point 1: %.0f m AGL from sigma·PRSS, %.0f m from PRES", z.Data[top*np], zp.Data[top*np])
+	// level 1 (sigma 0.999) lies a few metres above ground
+	if z1 := z.Data[0]; z1 < 3 || z1 > 15 {
+		t.Errorf("level 1 at %g m AGL", z1)
+	}
+}

@@ -8,14 +8,19 @@ import (
 // Checksum returns the ARL record checksum: the sum of the bytes with an
 // end-around carry (whenever the running sum reaches 256, subtract 255).
 func Checksum(b []byte) int {
-	s := 0
-	for _, c := range b {
-		s += int(c)
-		if s >= 256 {
-			s -= 255
-		}
+	// Equivalent closed form: 0 for a zero sum, else ((S-1) mod 255) + 1.
+	var s uint64
+	for len(b) >= 8 {
+		s += uint64(b[0]) + uint64(b[1]) + uint64(b[2]) + uint64(b[3]) + uint64(b[4]) + uint64(b[5]) + uint64(b[6]) + uint64(b[7])
+		b = b[8:]
 	}
-	return s
+	for _, c := range b {
+		s += uint64(c)
+	}
+	if s == 0 {
+		return 0
+	}
+	return int((s-1)%255) + 1
 }
 
 // Unpack decodes nx·ny packed bytes into out (len ≥ nx·ny), in float32 and in
@@ -32,14 +37,20 @@ func Unpack(data []byte, nx, ny, nexp int, prec, var1 float64, out []float32) er
 	if nexp < -100 || nexp > 100 {
 		return fmt.Errorf("unpack: packing exponent %d out of range", nexp)
 	}
-	scale := float32(math.Ldexp(1, 7-nexp))
+	// The scale is a power of two, so (b-127)/scale equals (b-127)·step
+	// exactly; tabulate the 256 possible differences.
+	var diff [256]float32
+	step := float32(math.Ldexp(1, nexp-7))
+	for b := range diff {
+		diff[b] = (float32(b) - 127) * step
+	}
 	p := float32(prec)
 	vold := float32(var1)
 	for j := 0; j < ny; j++ {
 		row := data[j*nx : j*nx+nx]
 		o := out[j*nx : j*nx+nx]
 		for i, b := range row {
-			v := (float32(b)-127)/scale + vold
+			v := diff[b] + vold
 			vold = v
 			if v < p && v > -p {
 				v = 0
@@ -96,6 +107,7 @@ func Pack(vals []float32, nx, ny int) (Packed, error) {
 	// 2^(nexp-7)·128 must exceed rmax strictly plus half a step of drift.
 	prec := math.Ldexp(1, nexp) / 254
 	scale := float32(math.Ldexp(1, 7-nexp))
+	step := float32(math.Ldexp(1, nexp-7))
 	p := Packed{NExp: nexp, Prec: labelRound(prec), Var1: var1, Data: make([]byte, nx*ny)}
 	fp := float32(p.Prec)
 	rowStart := float32(var1) // running value each row starts from
@@ -115,7 +127,7 @@ func Pack(vals []float32, nx, ny int) (Packed, error) {
 			}
 			p.Data[k] = byte(q)
 			// reconstruct exactly as Unpack does
-			vold = (float32(p.Data[k])-127)/scale + vold
+			vold = (float32(p.Data[k])-127)*step + vold
 			if i == 0 {
 				rowStart = vold
 				if rowStart < fp && rowStart > -fp {
@@ -134,4 +146,58 @@ func labelRound(v float64) float64 {
 		return v
 	}
 	return r
+}
+
+// UnpackRegion decodes only the 1-based inclusive rectangle [i0,i1]×[j0,j1]
+// of a packed record into out (row-major, (i1-i0+1)·(j1-j0+1) values). The
+// values equal those of Unpack: rows below j0 contribute only their first
+// column (from which the next row restarts) and each kept row is summed from
+// column 1.
+func UnpackRegion(data []byte, nx, ny, nexp int, prec, var1 float64, i0, i1, j0, j1 int, out []float32) error {
+	if nx <= 0 || ny <= 0 || len(data) < nx*ny {
+		return fmt.Errorf("unpack: %d bytes for a %dx%d grid", len(data), nx, ny)
+	}
+	if i0 < 1 || j0 < 1 || i1 > nx || j1 > ny || i0 > i1 || j0 > j1 {
+		return fmt.Errorf("unpack: region x %d-%d y %d-%d outside the %dx%d grid", i0, i1, j0, j1, nx, ny)
+	}
+	w := i1 - i0 + 1
+	if len(out) < w*(j1-j0+1) {
+		return fmt.Errorf("unpack: %d outputs for a %dx%d region", len(out), w, j1-j0+1)
+	}
+	if nexp < -100 || nexp > 100 {
+		return fmt.Errorf("unpack: packing exponent %d out of range", nexp)
+	}
+	var diff [256]float32
+	step := float32(math.Ldexp(1, nexp-7))
+	for b := range diff {
+		diff[b] = (float32(b) - 127) * step
+	}
+	p := float32(prec)
+	zero := func(v float32) float32 {
+		if v < p && v > -p {
+			return 0
+		}
+		return v
+	}
+	first := float32(var1) // running value at the start of the row
+	for j := 1; j <= j1; j++ {
+		row := data[(j-1)*nx : j*nx]
+		if j < j0 {
+			first = zero(diff[row[0]] + first)
+			continue
+		}
+		o := out[(j-j0)*w : (j-j0+1)*w]
+		vold := first
+		for i := 1; i <= i1; i++ {
+			v := diff[row[i-1]] + vold
+			vold = v
+			if i == 1 {
+				first = zero(v)
+			}
+			if i >= i0 {
+				o[i-i0] = zero(v)
+			}
+		}
+	}
+	return nil
 }

@@ -106,3 +106,34 @@ func TestUnpackBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestUnpackRegionEqualsUnpack: a region decode equals the same cells of a
+// full decode, including sub-precision zeroing in the first column.
+func TestUnpackRegionEqualsUnpack(t *testing.T) {
+	r := rand.New(rand.NewSource(5))
+	nx, ny := 17, 13
+	data := make([]byte, nx*ny)
+	for k := range data {
+		data[k] = byte(120 + r.Intn(15))
+	}
+	full := make([]float32, nx*ny)
+	if err := Unpack(data, nx, ny, 2, 0.3, 0.2, full); err != nil {
+		t.Fatal(err)
+	}
+	for _, reg := range []SubGrid{{1, nx, 1, ny}, {3, 9, 4, 11}, {nx, nx, ny, ny}, {1, 1, 5, 5}} {
+		out := make([]float32, reg.NX()*reg.NY())
+		if err := UnpackRegion(data, nx, ny, 2, 0.3, 0.2, reg.I0, reg.I1, reg.J0, reg.J1, out); err != nil {
+			t.Fatal(err)
+		}
+		for j := reg.J0; j <= reg.J1; j++ {
+			for i := reg.I0; i <= reg.I1; i++ {
+				if a, b := out[(j-reg.J0)*reg.NX()+i-reg.I0], full[(j-1)*nx+i-1]; a != b {
+					t.Fatalf("region %+v (%d,%d): %g, full decode %g", reg, i, j, a, b)
+				}
+			}
+		}
+	}
+	if err := UnpackRegion(data, nx, ny, 2, 0, 0, 0, 3, 1, 2, make([]float32, 10)); err == nil {
+		t.Error("region starting at column 0 accepted")
+	}
+}

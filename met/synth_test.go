@@ -2,7 +2,9 @@ package met
 
 import (
 	"math"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -169,5 +171,46 @@ func TestHRRRWriteRoundTrip(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestConcatenatedFiles: files concatenated byte for byte (as stiltctl merges
+// crops) read as one file.
+func TestConcatenatedFiles(t *testing.T) {
+	paths, err := Synth(t.TempDir(), SynthSpec{NX: 7, NY: 6, Hours: 6, FileHours: 3, Sigma: []float64{0.99, 0.9}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []byte
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, b...)
+	}
+	cat := filepath.Join(t.TempDir(), "merged")
+	if err := os.WriteFile(cat, all, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Open(cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if len(f.Times()) != 6 || f.Step() != time.Hour {
+		t.Errorf("merged file: times %v step %s", f.Times(), f.Step())
+	}
+	if _, err := f.Verify(); err != nil {
+		t.Error(err)
+	}
+	// a gap (first and last file only) is a varying time interval
+	b0, _ := os.ReadFile(paths[0])
+	sw, _ := Synth(t.TempDir(), SynthSpec{NX: 7, NY: 6, Hours: 2, Start: time.Date(2019, 5, 30, 5, 0, 0, 0, time.UTC), Sigma: []float64{0.99, 0.9}})
+	b1, _ := os.ReadFile(sw[0])
+	gap := filepath.Join(t.TempDir(), "gap")
+	os.WriteFile(gap, append(b0, b1...), 0o644)
+	if _, err := Open(gap); err == nil || !strings.Contains(err.Error(), "interval varies") {
+		t.Errorf("gap: %v", err)
 	}
 }

@@ -25,6 +25,11 @@ const (
 type Vertical struct {
 	KFlag  int
 	Levels []float64
+	// UsePRES makes HeightField take level pressures from the PRES field
+	// instead of the level values (sigma, hybrid). For the HRRR test files
+	// the two differ by up to ~93 hPa at the top level: HRRR's levels are
+	// hybrid although KFLAG says sigma. HYSPLIT's sigma path uses σ·PRSS.
+	UsePRES bool
 }
 
 // Name returns the name of the coordinate system.
@@ -142,4 +147,126 @@ func (v Vertical) HeightsAGL(c Column) ([]float64, error) {
 		z[k] = z[k-1] + h*0.5*(c.Temp[k-1]+c.Temp[k])*math.Log(p[k-1]/p[k])
 	}
 	return z, nil
+}
+
+// HeightField computes the height above ground (m) of every upper level at
+// every grid point of a snapshot. It needs PRSS and TEMP (sigma, hybrid),
+// PRES and TEMP (WRF), HGTS and SHGT or PRSS and TEMP (pressure) or SHGT
+// (terrain-following); missing inputs are an error naming the variable.
+func (v Vertical) HeightField(s *Snapshot) (*Field3D, error) {
+	n := len(v.Levels) - 1
+	if n < 1 {
+		return nil, fmt.Errorf("vertical: no upper levels")
+	}
+	var nx, ny int
+	for _, f := range s.Surface {
+		nx, ny = f.Nx, f.Ny
+		break
+	}
+	if nx == 0 {
+		for _, f := range s.Upper {
+			nx, ny = f.Nx, f.Ny
+			break
+		}
+	}
+	need2 := func(name string) (*Field, error) {
+		f, ok := s.Surface[name]
+		if !ok {
+			return nil, fmt.Errorf("vertical: %s heights need surface variable %s", v.Name(), name)
+		}
+		return f, nil
+	}
+	need3 := func(name string) (*Field3D, error) {
+		f, ok := s.Upper[name]
+		if !ok {
+			return nil, fmt.Errorf("vertical: %s heights need upper variable %s", v.Name(), name)
+		}
+		if len(f.Levels) != n {
+			return nil, fmt.Errorf("vertical: %s is on %d levels, the file has %d upper levels", name, len(f.Levels), n)
+		}
+		return f, nil
+	}
+	var prss, shgt *Field
+	var temp, pres, hgts *Field3D
+	var err error
+	switch v.KFlag {
+	case KFlagTerrain:
+		if shgt, err = need2("SHGT"); err != nil {
+			return nil, err
+		}
+	case KFlagPressure:
+		if hgts, err = need3("HGTS"); err == nil {
+			if shgt, err = need2("SHGT"); err != nil {
+				return nil, err
+			}
+			break
+		}
+		fallthrough
+	case KFlagSigma, KFlagHybrid:
+		if prss, err = need2("PRSS"); err != nil {
+			return nil, err
+		}
+		if temp, err = need3("TEMP"); err != nil {
+			return nil, err
+		}
+		if v.UsePRES {
+			if pres, err = need3("PRES"); err != nil {
+				return nil, err
+			}
+		}
+	case KFlagWRF:
+		if prss, err = need2("PRSS"); err != nil {
+			return nil, err
+		}
+		if temp, err = need3("TEMP"); err != nil {
+			return nil, err
+		}
+		if pres, err = need3("PRES"); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("vertical: unknown KFLAG %d", v.KFlag)
+	}
+	out := &Field3D{Nx: nx, Ny: ny, Data: make([]float32, n*nx*ny)}
+	for k := 1; k <= n; k++ {
+		out.Levels = append(out.Levels, k)
+	}
+	np := nx * ny
+	col := Column{}
+	if temp != nil {
+		col.Temp = make([]float64, n)
+	}
+	if pres != nil {
+		col.Pres = make([]float64, n)
+	}
+	if hgts != nil {
+		col.Hgts = make([]float64, n)
+	}
+	for p := 0; p < np; p++ {
+		if prss != nil {
+			col.PSfc = float64(prss.Data[p])
+		}
+		if shgt != nil {
+			col.ZSfc = float64(shgt.Data[p])
+		}
+		for k := 0; k < n; k++ {
+			if temp != nil {
+				col.Temp[k] = float64(temp.Data[k*np+p])
+			}
+			if pres != nil {
+				col.Pres[k] = float64(pres.Data[k*np+p])
+			}
+			if hgts != nil {
+				col.Hgts[k] = float64(hgts.Data[k*np+p])
+			}
+		}
+		z, err := v.HeightsAGL(col)
+		if err != nil {
+			return nil, fmt.Errorf("grid point (%d,%d): %w", p%nx+1, p/nx+1, err)
+		}
+		for k := 0; k < n; k++ {
+			out.Data[k*np+p] = float32(z[k])
+		}
+	}
+	return out, nil
 }
