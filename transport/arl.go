@@ -116,11 +116,15 @@ func readARL(path string) (*arlFile, error) {
 		if err != nil {
 			return nil, err
 		}
+		prec, err := atofField(lab[22:36], "precision", path, r)
+		if err != nil {
+			return nil, err
+		}
 		var1, err := atofField(lab[36:50], "var1", path, r)
 		if err != nil {
 			return nil, err
 		}
-		vals := unpackARL(rec[50:], h.NX, h.NY, nexp, var1)
+		vals := unpackARL(rec[50:], h.NX, h.NY, nexp, prec, var1)
 		if lev == 0 {
 			cur.Surface[vname] = vals
 		} else {
@@ -139,18 +143,24 @@ func readARL(path string) (*arlFile, error) {
 }
 
 // unpackARL undoes ARL's one-byte differencing (row-wise, each row starting
-// from the first value of the previous row).
-func unpackARL(b []byte, nx, ny, nexp int, var1 float64) []float32 {
+// from the first value of the previous row) in single precision, setting
+// values smaller than the precision to zero as HYSPLIT's unpacker does
+// (including for the value that starts the next row).
+func unpackARL(b []byte, nx, ny, nexp int, prec, var1 float64) []float32 {
 	out := make([]float32, nx*ny)
-	scale := math.Pow(2, float64(7-nexp))
-	vold := var1
+	scale := float32(math.Pow(2, float64(7-nexp)))
+	p := float32(prec)
+	vold := float32(var1)
 	for j := 0; j < ny; j++ {
 		for i := 0; i < nx; i++ {
-			v := (float64(b[j*nx+i])-127)/scale + vold
-			out[j*nx+i] = float32(v)
+			v := (float32(b[j*nx+i])-127)/scale + vold
 			vold = v
+			if v < p && v > -p {
+				v = 0
+			}
+			out[j*nx+i] = v
 		}
-		vold = float64(out[j*nx])
+		vold = out[j*nx]
 	}
 	return out
 }

@@ -4,6 +4,9 @@
 // KMIXD=3 Richardson mixed layer with a KMIX0 floor) and returns the same
 // particle table hycs_std writes to PARTICLE_STILT.DAT.
 //
+// Entry points: Native.Run (Engine) for one Simulation; OpenMet reads ARL
+// files through the met package and preprocesses them into Frames (a
+// MetSource); Validate compares the engine with the hycs_std ensembles.
 // The physics follows spec/physics.md. Random numbers come from one PCG
 // stream per particle seeded from (Simulation.Seed, particle index), so a
 // run is identical for any number of worker goroutines, ranks or restarts.

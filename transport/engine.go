@@ -52,13 +52,13 @@ func (n *Native) met(sim *Simulation) (MetSource, error) {
 		return nil, fmt.Errorf("simulation %s: no met files", sim.ID)
 	}
 	pp := sim.Params
-	key := fmt.Sprintf("%s|%g|%v|%g|%g", strings.Join(sim.MetFiles, "\x00"), pp.ZTop, pp.ZiRiFriction, pp.Kmix0, pp.HScale)
+	key := fmt.Sprintf("%s|%g|%v|%g|%g|%g", strings.Join(sim.MetFiles, "\x00"), pp.ZTop, pp.ZiRiFriction, pp.Kmix0, pp.HScale, pp.ZiExcessB)
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if m, ok := n.cache[key]; ok {
 		return m, nil
 	}
-	m, err := NewARLMet(sim.MetFiles, sim.Params)
+	m, err := OpenMet(sim.MetFiles, sim.Params)
 	if err != nil {
 		return nil, err
 	}

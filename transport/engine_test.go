@@ -313,3 +313,35 @@ func TestRunRejectsBadInput(t *testing.T) {
 		t.Fatalf("good simulation: %v", err)
 	}
 }
+
+// delt = 0 selects HYSPLIT's automatic step after the first hour:
+// Δt = round(TRATIO·Δx/U_max) = round(0.75·3000 m / 10 m/s / 60) = 4 min.
+func TestAutomaticTimeStep(t *testing.T) {
+	a := &analyticMet{nx: 80, ny: 20, dx: 3000, h: InternalLevels(25000)[:10], ztop: 25000, hours: 2, t0: t0, zi: 800,
+		wind: func(x, y float64, k int) (float64, float64, float64) { return 10, 0, 0 }}
+	m := a.build()
+	g := m.G.(FlatGrid)
+	p := DefaultParams()
+	p.Delt = 0
+	p.NTurb = true
+	tab, err := (&Native{Met: m}).Run(context.Background(), Simulation{Receptor: pointAt(g, 70, 10, 100, 2), NHours: -2, NumPar: 1, Params: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm := tab.Col("time")
+	var want []float64
+	for i := 1; i <= 60; i++ {
+		want = append(want, float64(-i))
+	}
+	for i := 64; i <= 120; i += 4 {
+		want = append(want, float64(-i))
+	}
+	if len(tm) != len(want) {
+		t.Fatalf("%d rows, want %d (times %v)", len(tm), len(want), tm)
+	}
+	for i := range want {
+		if tm[i] != want[i] {
+			t.Fatalf("row %d: time %g, want %g", i, tm[i], want[i])
+		}
+	}
+}

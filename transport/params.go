@@ -20,6 +20,10 @@ type Params struct {
 	// ZiRiFriction adds the v1 term 100·u*² to the Richardson denominator of
 	// the mixed-layer diagnosis (physics.md §3.6 open point). Default false (m09).
 	ZiRiFriction bool `toml:"zi_ri_friction"`
+	// ZiExcessB is the coefficient b of the convective excess temperature
+	// T_ex = b·u*·θ*/w_m in the Richardson mixed-layer diagnosis (8.5 in
+	// both STILT source trees).
+	ZiExcessB float64 `toml:"zi_excess_b"`
 	// OutFrac stops the run when more than this fraction of particles left
 	// the grid (HYSPLIT OUTFRAC 0.9).
 	OutFrac float64 `toml:"outfrac"`
@@ -31,17 +35,18 @@ type Params struct {
 // DefaultParams returns run_stilt.r's defaults.
 func DefaultParams() Params {
 	return Params{
-		Veght:   0.5,
-		Kmix0:   150,
-		Kmixd:   3,
-		Delt:    1,
-		WOption: 0,
-		ZTop:    25000,
-		TLFrac:  0.1,
-		HScale:  10800,
-		TRatio:  0.75,
-		OutFrac: 0.9,
-		Workers: 1,
+		Veght:     0.5,
+		Kmix0:     150,
+		Kmixd:     3,
+		ZiExcessB: 8.5,
+		Delt:      1,
+		WOption:   0,
+		ZTop:      25000,
+		TLFrac:    0.1,
+		HScale:    10800,
+		TRatio:    0.75,
+		OutFrac:   0.9,
+		Workers:   1,
 	}
 }
 
@@ -60,6 +65,8 @@ func (p Params) Validate() error {
 		return fmt.Errorf("transport params: z_top=%g, want >= 1000 m", p.ZTop)
 	case p.TLFrac <= 0 || p.TLFrac > 1:
 		return fmt.Errorf("transport params: tlfrac=%g, want 0 < tlfrac <= 1", p.TLFrac)
+	case p.ZiExcessB < 0:
+		return fmt.Errorf("transport params: zi_excess_b=%g, want >= 0", p.ZiExcessB)
 	case p.HScale <= 0:
 		return fmt.Errorf("transport params: hscale=%g, want > 0", p.HScale)
 	case p.ZIControlTF:

@@ -33,6 +33,19 @@ func (g logGrid) Z(c, r int) float64 {
 func (g logGrid) X(c int) float64 { return g.b.Lon0 + (float64(g.i0+c)+0.5)*g.b.Res }
 func (g logGrid) Y(r int) float64 { return g.b.Lat0 + (float64(g.j0+r)+0.5)*g.b.Res }
 
+// fixedTicks labels about five ticks with two decimals.
+type fixedTicks struct{}
+
+func (fixedTicks) Ticks(lo, hi float64) []plot.Tick {
+	step := math.Max((hi-lo)/5, 0.01)
+	step = math.Ceil(step/0.01) * 0.01
+	var ts []plot.Tick
+	for v := math.Ceil(lo/step) * step; v <= hi+1e-9; v += step {
+		ts = append(ts, plot.Tick{Value: v, Label: fmt.Sprintf("%.2f", v)})
+	}
+	return ts
+}
+
 // meanBinned averages members.
 func meanBinned(ms []*Binned) *Binned {
 	out := newBinned()
@@ -88,11 +101,13 @@ func (r *ValidationReport) PlotFootprints(path string) error {
 		for c, b := range []*Binned{res.Native, ens} {
 			p := plot.New()
 			if c == 0 {
-				p.Title.Text = fmt.Sprintf("%s native (%d particles)", res.Receptor, res.NumPar)
+				p.Title.Text = fmt.Sprintf("%s native (%d particles), log10 foot %.1f..%.1f", res.Receptor, res.NumPar, lo, hi)
 			} else {
 				p.Title.Text = fmt.Sprintf("%s hycs_std mean of %d runs", res.Receptor, len(res.Ensemble))
 			}
 			p.X.Label.Text = "longitude"
+			p.X.Tick.Marker = fixedTicks{}
+			p.Y.Tick.Marker = fixedTicks{}
 			p.Y.Label.Text = "latitude"
 			pal := moreland.SmoothBlueRed()
 			pal.SetMin(lo)

@@ -363,7 +363,7 @@ func (c *column) stability(ustr, shtf float64, p Params) {
 		if zl < 0 {
 			tsk := ts * rhoks / c.den[k]
 			wsk := math.Cbrt(math.Abs(grav * c.ustar * tsk * c.zz[k] / th1))
-			tex = math.Abs(8.5 * c.ustar * tsk / math.Cbrt(c.ustar*c.ustar*c.ustar+0.6*wsk*wsk*wsk))
+			tex = math.Abs(p.ZiExcessB * c.ustar * tsk / math.Cbrt(c.ustar*c.ustar*c.ustar+0.6*wsk*wsk*wsk))
 		}
 		du, dv := c.uu[k]-c.uu[0], c.vv[k]-c.vv[0]
 		d := du*du + dv*dv

@@ -14,6 +14,7 @@ func init() {
 	var recs []string
 	var numpar, workers int
 	var seed uint64
+	var excessB float64
 	cmd := &cobra.Command{
 		Use:   "validate-transport",
 		Short: "compare the native transport engine with the hycs_std seed ensembles",
@@ -29,6 +30,9 @@ func init() {
 			}
 			p := transport.DefaultParams()
 			p.Workers = workers
+			if excessB > 0 {
+				p.ZiExcessB = excessB
+			}
 			rep, err := transport.Validate(cmd.Context(), transport.ValidateOptions{EnsembleDir: ens, MetDir: met,
 				Receptors: recs, NumPar: numpar, Seed: seed, Params: p})
 			if err != nil {
@@ -54,6 +58,7 @@ func init() {
 	cmd.Flags().IntVar(&numpar, "numpar", 1000, "particles per native run")
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "random seed")
 	cmd.Flags().IntVar(&workers, "workers", runtime.NumCPU(), "goroutines moving particles")
+	cmd.Flags().Float64Var(&excessB, "zi-excess-b", 0, "override the excess-temperature coefficient b of the mixed-layer diagnosis (0: default)")
 	cmd.Flags().StringVar(&plot, "plot", "", "write a PNG comparing binned footprints")
 	cmd.Flags().StringVar(&md, "markdown", "", "write the comparison as a markdown table")
 	rootCmd.AddCommand(cmd)
