@@ -121,10 +121,21 @@ func applyVertical(tab *particle.Table, s TransformSpec, obs *Observation, env T
 	if len(s.Levels) > 0 {
 		return applyStatic(tab, s, mode, n)
 	}
-	if obs == nil || obs.Operator == nil || len(obs.Operator.Levels) == 0 {
-		return fmt.Errorf("mode %q without levels/values needs a per-observation profile, and the observation has none", mode)
+	var op *VerticalOperator
+	if obs != nil {
+		op = obs.Operator
 	}
-	return applyProfile(tab, s, mode, obs.Operator, env, n)
+	if op == nil || len(op.Levels) == 0 {
+		// Ideal mode (spec §3.3): no retrieval profile, AK = 1, PWF from
+		// the met alone. Only meaningful for mode pwf.
+		if mode != ModePWF {
+			return fmt.Errorf("mode %q without levels/values needs a per-observation profile, and the observation has none (only mode pwf works without one)", mode)
+		}
+		if op == nil {
+			op = NewVerticalOperator()
+		}
+	}
+	return applyProfile(tab, s, mode, op, env, n)
 }
 
 // applyStatic is PYSTILT's vertical_operator: w = interp(coord, levels,
@@ -172,7 +183,7 @@ func applyProfile(tab *particle.Table, s TransformSpec, mode string, raw *Vertic
 	}
 	// Per-particle coordinates at release.
 	var pres *perParticle
-	if op.LevelCoord == LevelPressure || needPWF {
+	if op.LevelCoord != LevelHeight || needPWF {
 		var err error
 		if s.ReleasePressure == ReleaseFit {
 			var a float64
@@ -185,7 +196,7 @@ func applyProfile(tab *particle.Table, s TransformSpec, mode string, raw *Vertic
 		}
 	}
 	var coord *perParticle
-	if op.LevelCoord == LevelPressure {
+	if op.LevelCoord != LevelHeight {
 		coord = pres
 	} else {
 		var err error

@@ -231,6 +231,12 @@ func TestProfileModes(t *testing.T) {
 			f := (1 - q) * 100 / (Gravity * MolarDry) * 3 / tot
 			return []float64{90 * f, 100 * f, 100 * f, 90 * f}
 		}()},
+		// Ideal mode: no retrieval at all, psurf and q from the met.
+		{"pwf ideal", nil, TransformEnv{Met: moist}, func() []float64 {
+			tot := (1 - q) * 990 * 100 / (Gravity * MolarDry)
+			f := (1 - q) * 100 / (Gravity * MolarDry) * 3 / tot
+			return []float64{90 * f, 100 * f, 100 * f, 90 * f}
+		}()},
 		{"ak_pwf dry", pressureObs(ModeAKPWF, levels, ak, nil, 1000), TransformEnv{}, []float64{0.27, 0.24, 0.21, 0.27}},
 		// Supplied layer weights pwf (0.2, 0.5, 0.3) at 1000, 800, 600 hPa:
 		// trapezoid widths 100, 200, 100 -> densities 0.002, 0.0025, 0.003 per hPa;
@@ -242,6 +248,9 @@ func TestProfileModes(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			tab := table(t, names, rows)
 			spec := []TransformSpec{{Kind: KindVertical}} // mode from the observation
+			if c.obs == nil {
+				spec[0].Mode = ModePWF
+			}
 			for k := 0; k < 2; k++ {
 				if err := ApplyTransforms(tab, spec, c.obs, c.env); err != nil {
 					t.Fatal(err)
