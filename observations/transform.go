@@ -222,6 +222,17 @@ func applyProfile(tab *particle.Table, s TransformSpec, mode string, raw *Vertic
 		for i := range w {
 			w[i] *= pwf[i] * float64(n)
 		}
+		if mode == ModeAKPWF && len(op.Apriori) > 0 && op.LevelCoord == LevelPressure {
+			ak := make([]float64, len(pwf))
+			for i := range ak {
+				ak[i] = interp(pres.vals[i], op.Levels, op.AK)
+			}
+			c := AprioriColumn(op, pres.vals, ak, pwf)
+			tab.Meta["stilt:xap"] = strconv.FormatFloat(c.Xap, 'g', -1, 64)
+			tab.Meta["stilt:pwf_particles"] = strconv.FormatFloat(c.PWFParticles, 'g', -1, 64)
+			tab.Meta["stilt:pwf_upper"] = strconv.FormatFloat(c.PWFUpper, 'g', -1, 64)
+			tab.Meta["stilt:upper_levels"] = strconv.Itoa(c.UpperLevels)
+		}
 	}
 	if mode == ModeTCCON && len(op.H2OWet) > 0 {
 		if op.LevelCoord != LevelPressure {

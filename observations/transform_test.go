@@ -536,3 +536,43 @@ func TestSurfaceFit(t *testing.T) {
 		t.Errorf("fit without surface altitude: %v", err)
 	}
 }
+
+// TestAprioriColumn: particles at 900 and 800 hPa with PWF 0.1 each, AK
+// 0.9/0.8, a priori 410/405; retrieval levels 1000, 800, 500, 100 hPa (AK 1,
+// 0.8, 0.5, 0.2; ap 410, 405, 400, 390; PWF 0.1, 0.3, 0.4, 0.2). Upper
+// levels: 500 and 100 hPa (< 800). 100 keeps 0.2; 500 is reset to
+// 1 − 0.2 − 0.2 = 0.6.
+// Xap is summed term by term below.
+func TestAprioriColumn(t *testing.T) {
+	op := NewVerticalOperator()
+	op.LevelCoord, op.SurfacePressure = LevelPressure, 1000
+	op.Levels = []float64{1000, 800, 500, 100}
+	op.AK = []float64{1, 0.8, 0.5, 0.2}
+	op.Apriori = []float64{410, 405, 400, 390}
+	op.PWF = []float64{0.1, 0.3, 0.4, 0.2}
+	r := AprioriColumn(op, []float64{900, 800}, []float64{0.9, 0.8}, []float64{0.1, 0.1})
+	// ap(900) = 407.5.
+	want := (1-0.9)*0.1*407.5 + (1-0.8)*0.1*405 + (1-0.5)*0.6*400 + (1-0.2)*0.2*390
+	if r.UpperLevels != 2 || !near(r.PWFUpper, 0.8, 1e-12) || !near(r.PWFParticles, 0.2, 1e-12) || !near(r.Xap, want, 1e-12) {
+		t.Errorf("got %+v, want Xap %v, PWFUpper 0.8", r, want)
+	}
+}
+
+// TestApplyRecordsApriori: ak_pwf with an a priori records the closure in
+// the table metadata, particle and upper PWFs summing to 1.
+func TestApplyRecordsApriori(t *testing.T) {
+	obs, err := Load("testdata/oco2_obs.csv", "testdata/oco2_profiles.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab := table(t, []string{"time", "indx", "pres", "foot"}, [][]float64{{-1, 1, 840, 1}, {-1, 2, 700, 1}})
+	if err := ApplyTransforms(tab, []TransformSpec{{Kind: KindVertical}}, &obs[0], TransformEnv{}); err != nil {
+		t.Fatal(err)
+	}
+	pp, _ := strconv.ParseFloat(tab.Meta["stilt:pwf_particles"], 64)
+	pu, _ := strconv.ParseFloat(tab.Meta["stilt:pwf_upper"], 64)
+	xap, _ := strconv.ParseFloat(tab.Meta["stilt:xap"], 64)
+	if !near(pp+pu, 1, 1e-12) || tab.Meta["stilt:upper_levels"] != "4" || !(xap > 0) {
+		t.Errorf("meta %v", tab.Meta)
+	}
+}
