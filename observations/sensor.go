@@ -160,6 +160,9 @@ func (c ColumnSensor) slant(o *Observation, surfaceArg float64) (receptor.Recept
 		if !(c.Bottom < c.Top) {
 			return fail("bottom %v must be below top %v", c.Bottom, c.Top)
 		}
+		if (c.Top-c.Bottom)/step+1 > MaxSlantPoints {
+			return fail("%v m steps from %v to %v give more than %d points", step, c.Bottom, c.Top, MaxSlantPoints)
+		}
 		n := int(math.Floor((c.Top-c.Bottom)/step+1e-9)) + 1
 		for k := 0; k < n; k++ {
 			alts = append(alts, c.Bottom+float64(k)*step)
