@@ -36,3 +36,22 @@ func TestFilter(t *testing.T) {
 		}
 	}
 }
+
+func TestTargets(t *testing.T) {
+	obs, err := Load("testdata/oco2_obs.csv", "testdata/oco2_profiles.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg, scenes, err := Targets(obs, GroupRule{Kind: GroupTimeGap, MaxGap: 1500 * time.Millisecond}, NewColumnSensor("oco2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tg) != 3 || len(scenes) != 1 {
+		t.Fatalf("%d targets, %d scenes", len(tg), len(scenes))
+	}
+	for i, x := range tg {
+		if x.Observation.ID != obs[i].ID || x.Receptor.Lats[0] != obs[i].Lat || x.Scene != scenes[0].ID || x.Observation.Operator == nil {
+			t.Errorf("target %d: %+v", i, x)
+		}
+	}
+}

@@ -241,3 +241,34 @@ func SceneReceptors(obs []Observation, rule GroupRule, s Sensor) ([]receptor.Rec
 	}
 	return out, scenes, nil
 }
+
+// Target pairs a receptor with the observation it was built from, so that
+// the rank simulating the receptor can apply that observation's operator.
+type Target struct {
+	Receptor    receptor.Receptor
+	Observation *Observation // points into the scene's observation slice
+	Scene       string
+}
+
+// Targets is SceneReceptors keeping the receptor–observation pairing.
+func Targets(obs []Observation, rule GroupRule, s Sensor) ([]Target, []Scene, error) {
+	scenes, err := GroupScenes(obs, rule)
+	if err != nil {
+		return nil, nil, err
+	}
+	var out []Target
+	for si := range scenes {
+		sc := &scenes[si]
+		recs, err := s.Receptors(*sc)
+		if err != nil {
+			return nil, nil, fmt.Errorf("scene %s: %w", sc.ID, err)
+		}
+		if len(recs) != len(sc.Observations) {
+			return nil, nil, fmt.Errorf("scene %s: sensor %q built %d receptors for %d observations", sc.ID, s.Name(), len(recs), len(sc.Observations))
+		}
+		for i := range recs {
+			out = append(out, Target{Receptor: recs[i], Observation: &sc.Observations[i], Scene: sc.ID})
+		}
+	}
+	return out, scenes, nil
+}
