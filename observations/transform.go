@@ -16,6 +16,10 @@ import (
 // applying a list twice equals applying it once.
 const FootOriginal = "foot_before_transforms"
 
+// metaKeys are the table metadata keys ApplyTransforms writes.
+var metaKeys = []string{"stilt:transforms", "stilt:operator_n", "stilt:operator_n_rule", "stilt:operator_sha256",
+	"stilt:surface_fit_a", "stilt:xap", "stilt:pwf_particles", "stilt:pwf_upper", "stilt:upper_levels"}
+
 // TransformEnv is what the transforms may need besides the table and the
 // observation.
 type TransformEnv struct {
@@ -49,6 +53,9 @@ func ApplyTransforms(tab *particle.Table, specs []TransformSpec, obs *Observatio
 	}
 	if tab.Meta == nil {
 		tab.Meta = map[string]string{}
+	}
+	for _, k := range metaKeys { // recomputed below, like foot
+		delete(tab.Meta, k)
 	}
 	for i, s := range specs {
 		if err := s.Validate(); err != nil {

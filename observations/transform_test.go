@@ -575,4 +575,11 @@ func TestApplyRecordsApriori(t *testing.T) {
 	if !near(pp+pu, 1, 1e-12) || tab.Meta["stilt:upper_levels"] != "4" || !(xap > 0) {
 		t.Errorf("meta %v", tab.Meta)
 	}
+	// Re-applying another list drops the stale entries.
+	if err := ApplyTransforms(tab, []TransformSpec{{Kind: KindDecay, LifetimeHours: 1}}, &obs[0], TransformEnv{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := tab.Meta["stilt:xap"]; ok {
+		t.Errorf("stale metadata kept: %v", tab.Meta)
+	}
 }
