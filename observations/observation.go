@@ -223,8 +223,14 @@ func (l *LineOfSight) Validate() error {
 	if l.Frequency != 0 && !(l.Frequency > 0) {
 		return fmt.Errorf("frequency %v, expected > 0", l.Frequency)
 	}
+	if l.Count > MaxSlantPoints || (l.Frequency > 0 && math.Abs(l.End-l.Start)/l.Frequency+1 > MaxSlantPoints) {
+		return fmt.Errorf("more than %d points along the line of sight", MaxSlantPoints)
+	}
 	return nil
 }
+
+// MaxSlantPoints bounds the number of points of one slant receptor.
+const MaxSlantPoints = 100000
 
 // Altitudes returns the sample altitudes in order.
 func (l *LineOfSight) Altitudes() []float64 {

@@ -160,6 +160,9 @@ func (c ColumnSensor) slant(o *Observation, surfaceArg float64) (receptor.Recept
 		if !(c.Bottom < c.Top) {
 			return fail("bottom %v must be below top %v", c.Bottom, c.Top)
 		}
+		if (c.Top-c.Bottom)/step+1 > MaxSlantPoints {
+			return fail("%v m steps from %v to %v give more than %d points", step, c.Bottom, c.Top, MaxSlantPoints)
+		}
 		n := int(math.Floor((c.Top-c.Bottom)/step+1e-9)) + 1
 		for k := 0; k < n; k++ {
 			alts = append(alts, c.Bottom+float64(k)*step)
@@ -235,6 +238,37 @@ func SceneReceptors(obs []Observation, rule GroupRule, s Sensor) ([]receptor.Rec
 			return nil, nil, fmt.Errorf("scene %s: %w", sc.ID, err)
 		}
 		out = append(out, recs...)
+	}
+	return out, scenes, nil
+}
+
+// Target pairs a receptor with the observation it was built from, so that
+// the rank simulating the receptor can apply that observation's operator.
+type Target struct {
+	Receptor    receptor.Receptor
+	Observation *Observation // points into the scene's observation slice
+	Scene       string
+}
+
+// Targets is SceneReceptors keeping the receptor–observation pairing.
+func Targets(obs []Observation, rule GroupRule, s Sensor) ([]Target, []Scene, error) {
+	scenes, err := GroupScenes(obs, rule)
+	if err != nil {
+		return nil, nil, err
+	}
+	var out []Target
+	for si := range scenes {
+		sc := &scenes[si]
+		recs, err := s.Receptors(*sc)
+		if err != nil {
+			return nil, nil, fmt.Errorf("scene %s: %w", sc.ID, err)
+		}
+		if len(recs) != len(sc.Observations) {
+			return nil, nil, fmt.Errorf("scene %s: sensor %q built %d receptors for %d observations", sc.ID, s.Name(), len(recs), len(sc.Observations))
+		}
+		for i := range recs {
+			out = append(out, Target{Receptor: recs[i], Observation: &sc.Observations[i], Scene: sc.ID})
+		}
 	}
 	return out, scenes, nil
 }

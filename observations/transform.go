@@ -16,6 +16,10 @@ import (
 // applying a list twice equals applying it once.
 const FootOriginal = "foot_before_transforms"
 
+// metaKeys are the table metadata keys ApplyTransforms writes.
+var metaKeys = []string{"stilt:transforms", "stilt:operator_n", "stilt:operator_n_rule", "stilt:operator_sha256",
+	"stilt:surface_fit_a", "stilt:xap", "stilt:pwf_particles", "stilt:pwf_upper", "stilt:upper_levels"}
+
 // TransformEnv is what the transforms may need besides the table and the
 // observation.
 type TransformEnv struct {
@@ -49,6 +53,9 @@ func ApplyTransforms(tab *particle.Table, specs []TransformSpec, obs *Observatio
 	}
 	if tab.Meta == nil {
 		tab.Meta = map[string]string{}
+	}
+	for _, k := range metaKeys { // recomputed below, like foot
+		delete(tab.Meta, k)
 	}
 	for i, s := range specs {
 		if err := s.Validate(); err != nil {
@@ -121,10 +128,21 @@ func applyVertical(tab *particle.Table, s TransformSpec, obs *Observation, env T
 	if len(s.Levels) > 0 {
 		return applyStatic(tab, s, mode, n)
 	}
-	if obs == nil || obs.Operator == nil || len(obs.Operator.Levels) == 0 {
-		return fmt.Errorf("mode %q without levels/values needs a per-observation profile, and the observation has none", mode)
+	var op *VerticalOperator
+	if obs != nil {
+		op = obs.Operator
 	}
-	return applyProfile(tab, s, mode, obs.Operator, env, n)
+	if op == nil || len(op.Levels) == 0 {
+		// Ideal mode (spec §3.3): no retrieval profile, AK = 1, PWF from
+		// the met alone. Only meaningful for mode pwf.
+		if mode != ModePWF {
+			return fmt.Errorf("mode %q without levels/values needs a per-observation profile, and the observation has none (only mode pwf works without one)", mode)
+		}
+		if op == nil {
+			op = NewVerticalOperator()
+		}
+	}
+	return applyProfile(tab, s, mode, op, env, n)
 }
 
 // applyStatic is PYSTILT's vertical_operator: w = interp(coord, levels,
@@ -172,7 +190,7 @@ func applyProfile(tab *particle.Table, s TransformSpec, mode string, raw *Vertic
 	}
 	// Per-particle coordinates at release.
 	var pres *perParticle
-	if op.LevelCoord == LevelPressure || needPWF {
+	if op.LevelCoord != LevelHeight || needPWF {
 		var err error
 		if s.ReleasePressure == ReleaseFit {
 			var a float64
@@ -185,7 +203,7 @@ func applyProfile(tab *particle.Table, s TransformSpec, mode string, raw *Vertic
 		}
 	}
 	var coord *perParticle
-	if op.LevelCoord == LevelPressure {
+	if op.LevelCoord != LevelHeight {
 		coord = pres
 	} else {
 		var err error
@@ -210,6 +228,17 @@ func applyProfile(tab *particle.Table, s TransformSpec, mode string, raw *Vertic
 		}
 		for i := range w {
 			w[i] *= pwf[i] * float64(n)
+		}
+		if mode == ModeAKPWF && len(op.Apriori) > 0 && op.LevelCoord == LevelPressure {
+			ak := make([]float64, len(pwf))
+			for i := range ak {
+				ak[i] = interp(pres.vals[i], op.Levels, op.AK)
+			}
+			c := AprioriColumn(op, pres.vals, ak, pwf)
+			tab.Meta["stilt:xap"] = strconv.FormatFloat(c.Xap, 'g', -1, 64)
+			tab.Meta["stilt:pwf_particles"] = strconv.FormatFloat(c.PWFParticles, 'g', -1, 64)
+			tab.Meta["stilt:pwf_upper"] = strconv.FormatFloat(c.PWFUpper, 'g', -1, 64)
+			tab.Meta["stilt:upper_levels"] = strconv.Itoa(c.UpperLevels)
 		}
 	}
 	if mode == ModeTCCON && len(op.H2OWet) > 0 {

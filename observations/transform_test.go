@@ -231,6 +231,12 @@ func TestProfileModes(t *testing.T) {
 			f := (1 - q) * 100 / (Gravity * MolarDry) * 3 / tot
 			return []float64{90 * f, 100 * f, 100 * f, 90 * f}
 		}()},
+		// Ideal mode: no retrieval at all, psurf and q from the met.
+		{"pwf ideal", nil, TransformEnv{Met: moist}, func() []float64 {
+			tot := (1 - q) * 990 * 100 / (Gravity * MolarDry)
+			f := (1 - q) * 100 / (Gravity * MolarDry) * 3 / tot
+			return []float64{90 * f, 100 * f, 100 * f, 90 * f}
+		}()},
 		{"ak_pwf dry", pressureObs(ModeAKPWF, levels, ak, nil, 1000), TransformEnv{}, []float64{0.27, 0.24, 0.21, 0.27}},
 		// Supplied layer weights pwf (0.2, 0.5, 0.3) at 1000, 800, 600 hPa:
 		// trapezoid widths 100, 200, 100 -> densities 0.002, 0.0025, 0.003 per hPa;
@@ -242,6 +248,9 @@ func TestProfileModes(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			tab := table(t, names, rows)
 			spec := []TransformSpec{{Kind: KindVertical}} // mode from the observation
+			if c.obs == nil {
+				spec[0].Mode = ModePWF
+			}
 			for k := 0; k < 2; k++ {
 				if err := ApplyTransforms(tab, spec, c.obs, c.env); err != nil {
 					t.Fatal(err)
@@ -525,5 +534,52 @@ func TestSurfaceFit(t *testing.T) {
 	op.SurfaceAltitude = math.NaN()
 	if err := ApplyTransforms(tab, spec, &Observation{Operator: op}, TransformEnv{}); err == nil || !strings.Contains(err.Error(), "surface_altitude") {
 		t.Errorf("fit without surface altitude: %v", err)
+	}
+}
+
+// TestAprioriColumn: particles at 900 and 800 hPa with PWF 0.1 each, AK
+// 0.9/0.8, a priori 410/405; retrieval levels 1000, 800, 500, 100 hPa (AK 1,
+// 0.8, 0.5, 0.2; ap 410, 405, 400, 390; PWF 0.1, 0.3, 0.4, 0.2). Upper
+// levels: 500 and 100 hPa (< 800). 100 keeps 0.2; 500 is reset to
+// 1 − 0.2 − 0.2 = 0.6.
+// Xap is summed term by term below.
+func TestAprioriColumn(t *testing.T) {
+	op := NewVerticalOperator()
+	op.LevelCoord, op.SurfacePressure = LevelPressure, 1000
+	op.Levels = []float64{1000, 800, 500, 100}
+	op.AK = []float64{1, 0.8, 0.5, 0.2}
+	op.Apriori = []float64{410, 405, 400, 390}
+	op.PWF = []float64{0.1, 0.3, 0.4, 0.2}
+	r := AprioriColumn(op, []float64{900, 800}, []float64{0.9, 0.8}, []float64{0.1, 0.1})
+	// ap(900) = 407.5.
+	want := (1-0.9)*0.1*407.5 + (1-0.8)*0.1*405 + (1-0.5)*0.6*400 + (1-0.2)*0.2*390
+	if r.UpperLevels != 2 || !near(r.PWFUpper, 0.8, 1e-12) || !near(r.PWFParticles, 0.2, 1e-12) || !near(r.Xap, want, 1e-12) {
+		t.Errorf("got %+v, want Xap %v, PWFUpper 0.8", r, want)
+	}
+}
+
+// TestApplyRecordsApriori: ak_pwf with an a priori records the closure in
+// the table metadata, particle and upper PWFs summing to 1.
+func TestApplyRecordsApriori(t *testing.T) {
+	obs, err := Load("testdata/oco2_obs.csv", "testdata/oco2_profiles.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab := table(t, []string{"time", "indx", "pres", "foot"}, [][]float64{{-1, 1, 840, 1}, {-1, 2, 700, 1}})
+	if err := ApplyTransforms(tab, []TransformSpec{{Kind: KindVertical}}, &obs[0], TransformEnv{}); err != nil {
+		t.Fatal(err)
+	}
+	pp, _ := strconv.ParseFloat(tab.Meta["stilt:pwf_particles"], 64)
+	pu, _ := strconv.ParseFloat(tab.Meta["stilt:pwf_upper"], 64)
+	xap, _ := strconv.ParseFloat(tab.Meta["stilt:xap"], 64)
+	if !near(pp+pu, 1, 1e-12) || tab.Meta["stilt:upper_levels"] != "4" || !(xap > 0) {
+		t.Errorf("meta %v", tab.Meta)
+	}
+	// Re-applying another list drops the stale entries.
+	if err := ApplyTransforms(tab, []TransformSpec{{Kind: KindDecay, LifetimeHours: 1}}, &obs[0], TransformEnv{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := tab.Meta["stilt:xap"]; ok {
+		t.Errorf("stale metadata kept: %v", tab.Meta)
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -17,14 +18,20 @@ func init() {
 	var (
 		profiles, mode, path, out, group, field string
 		bottom, top, step, modelTop, height     float64
-		maxGap                                  string
+		maxGap, ncSensor, ncSpecies, ncMode     string
 	)
 	recCmd := &cobra.Command{
-		Use:   "receptors OBS.csv",
+		Use:   "receptors OBS.csv|SOUNDINGS.nc",
 		Short: "write the receptor CSV (r_idx,time,longitude,latitude,altitude,altitude_ref,scene) the observations produce",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			obs, err := observations.Load(args[0], profiles)
+			var obs []observations.Observation
+			var err error
+			if strings.HasSuffix(strings.ToLower(args[0]), ".nc") {
+				obs, err = observations.LoadSoundingsFile(args[0], ncSensor, ncSpecies, ncMode, observations.OCO2LiteVars)
+			} else {
+				obs, err = observations.Load(args[0], profiles)
+			}
 			if err != nil {
 				return badInput(err)
 			}
@@ -69,6 +76,9 @@ func init() {
 	f.StringVar(&group, "group", observations.GroupSingle, "scene grouping: single, time_gap, swath or metadata")
 	f.StringVar(&maxGap, "max-gap", "", "time_gap grouping: largest gap inside a scene (e.g. 10m)")
 	f.StringVar(&field, "field", "", "metadata grouping: the metadata column")
+	f.StringVar(&ncSensor, "sensor", "oco2", "netCDF soundings (*.nc, OCO-2 Lite names): sensor name")
+	f.StringVar(&ncSpecies, "species", "xco2", "netCDF soundings: species")
+	f.StringVar(&ncMode, "operator-mode", observations.ModeAKPWF, "netCDF soundings: vertical-operator mode")
 	f.StringVarP(&out, "output", "o", "", "output CSV (default: standard output)")
 	obsCmd.AddCommand(recCmd)
 	rootCmd.AddCommand(obsCmd)
