@@ -121,7 +121,8 @@ func Run(ctx context.Context, w World, cfgPath string, opt RunOptions) error {
 	if job == "" {
 		job = p.RunID
 	}
-	scratch := filepath.Join(cfg.ScratchDir(), "stilt-mpi", job, strconv.Itoa(w.Rank()))
+	// per-user folder: /tmp is shared by every user of a node
+	scratch := filepath.Join(cfg.ScratchDir(), "stilt-mpi-"+strconv.Itoa(os.Getuid()), job, strconv.Itoa(w.Rank()))
 	if err := os.MkdirAll(scratch, 0o755); err != nil {
 		return fmt.Errorf("rank %d: scratch %s: %w", w.Rank(), scratch, err)
 	}

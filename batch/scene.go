@@ -211,13 +211,19 @@ func WriteScene(path, scene, fpName string, grid gridDef, members []SceneMember)
 		return err
 	}
 	g := f.Global()
-	for k, v := range map[string]any{
+	gattrs := map[string]any{
 		"Conventions": "CF-1.8", "title": "STILT footprints of scene " + scene, "scene": scene, "footprint": fpName,
 		"source": "stilt-mpi", "xmin": grid.Xmin, "xmax": grid.Xmax, "ymin": grid.Ymin, "ymax": grid.Ymax,
 		"xres": grid.Xres, "yres": grid.Yres, "projection": grid.Projection, "smooth_factor": grid.SmoothFactor,
 		"time_integrate": fmt.Sprint(grid.TimeIntegrate),
-	} {
-		if err := g.PutAttr(k, v); err != nil {
+	}
+	keys := make([]string, 0, len(gattrs))
+	for k := range gattrs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys) // deterministic files
+	for _, k := range keys {
+		if err := g.PutAttr(k, gattrs[k]); err != nil {
 			return err
 		}
 	}

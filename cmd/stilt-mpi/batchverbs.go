@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	"github.com/stilt-mpi/stilt-mpi/batch"
+	"github.com/stilt-mpi/stilt-mpi/registry"
+)
+
+// asExit maps batch errors onto the CLI's exit codes.
+func asExit(err error) error {
+	var bad batch.BadInputError
+	if errors.As(err, &bad) {
+		return badInput(err)
+	}
+	return err
+}
+
+func init() {
+	var jsonOut, failed bool
+	status := &cobra.Command{
+		Use:   "status RUN.toml",
+		Short: "counts by status and scene, failures grouped by error class (safe during a run)",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := batch.LoadConfig(args[0])
+			if err != nil {
+				return asExit(err)
+			}
+			store, err := registry.OpenReadOnly(cfg.RegistryPath())
+			if err != nil {
+				return fmt.Errorf("%s: %w (has `stilt-mpi run` been started?)", cfg.RegistryPath(), err)
+			}
+			defer store.Close()
+			ctx := context.Background()
+			counts, err := store.Counts(ctx)
+			if err != nil {
+				return err
+			}
+			fails, err := store.Failures(ctx)
+			if err != nil {
+				return err
+			}
+			if failed && !jsonOut {
+				for _, g := range fails {
+					fmt.Fprintf(cmd.OutOrStdout(), "%s (%d): %s\n", g.Class, g.Count, g.Example)
+					for _, id := range g.SimIDs {
+						fmt.Fprintf(cmd.OutOrStdout(), "  %s\n", id)
+					}
+				}
+				return nil
+			}
+			return registry.FormatStatus(cmd.OutOrStdout(), counts, fails, jsonOut)
+		},
+	}
+	status.Flags().BoolVar(&jsonOut, "json", false, "machine-readable output")
+	status.Flags().BoolVar(&failed, "failed", false, "list failed simulations by error class")
+	rootCmd.AddCommand(status)
+
+	rootCmd.AddCommand(&cobra.Command{
+		Use:   "merge RUN.toml",
+		Short: "fold the shard registries of a job array into the main registry and write finished scenes",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := batch.LoadConfig(args[0])
+			if err != nil {
+				return asExit(err)
+			}
+			return asExit(batch.Merge(context.Background(), cfg, cmd.ErrOrStderr()))
+		},
+	})
+
+	var scene string
+	var perSim bool
+	export := &cobra.Command{
+		Use:   "export RUN.toml",
+		Short: "rebuild scene NetCDF files from the registry (and R-STILT-style per-simulation files)",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := batch.LoadConfig(args[0])
+			if err != nil {
+				return asExit(err)
+			}
+			return asExit(batch.Export(context.Background(), cfg, scene, perSim, cmd.ErrOrStderr()))
+		},
+	}
+	export.Flags().StringVar(&scene, "scene", "", "only this scene")
+	export.Flags().BoolVar(&perSim, "per-simulation", false, "also write <sim_id>_foot.nc per simulation")
+	rootCmd.AddCommand(export)
+
+	var simID, workdir string
+	var dry bool
+	simulate := &cobra.Command{
+		Use:   "simulate RUN.toml --sim-id ID",
+		Short: "run one simulation end to end (met, transport, footprints) into a work directory",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if simID == "" {
+				return badInput(fmt.Errorf("--sim-id is required"))
+			}
+			cfg, err := batch.LoadConfig(args[0])
+			if err != nil {
+				return asExit(err)
+			}
+			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+			defer stop()
+			res, err := batch.SimulateOne(ctx, cfg, simID, workdir, dry, cmd.ErrOrStderr())
+			if err != nil {
+				return asExit(err)
+			}
+			if res.Status == batch.StatusFailed {
+				return fmt.Errorf("%s failed: %s: %s", simID, res.ErrClass, res.ErrMsg)
+			}
+			return nil
+		},
+	}
+	simulate.Flags().StringVar(&simID, "sim-id", "", "simulation id (met_YYYYMMDDHHMM_location)")
+	simulate.Flags().StringVar(&workdir, "workdir", "", "directory for the run and its outputs (default <output>/simulations/<sim_id>)")
+	simulate.Flags().BoolVar(&dry, "dry-run", false, "stop after writing the run directory")
+	rootCmd.AddCommand(simulate)
+	_ = os.Stderr
+}
