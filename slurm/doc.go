@@ -7,4 +7,17 @@
 // from the batch shell to the job steps with `scancel --signal=TERM`, because
 // killing srun itself with TERM makes srun abort the step with SIGKILL and the
 // runner would get no chance to checkpoint.
+//
+// Environment the scripts give the runner (`stilt-mpi run`):
+//
+//	STILT_SCRATCH     node-local scratch directory (created on the batch node
+//	                  only; ranks on other nodes must create it themselves)
+//	STILT_OUTPUT_DIR  bench mode: a fresh output directory per job size, so
+//	                  that one size does not skip the work of another
+//	STILT_STATS_FILE  bench mode: where the runner may write
+//	                  {"simulations": N, "failed": F, "idle_fraction": x}
+//	                  for the bench record (see bench/report)
+//
+// Array mode expects `stilt-mpi run RUN.toml --shard I/K` and
+// `stilt-mpi merge RUN.toml`; bench mode calls `stilt-mpi bench record`.
 package slurm

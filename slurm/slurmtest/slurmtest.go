@@ -94,9 +94,12 @@ func StartCluster(t testing.TB, cpus int) *Cluster {
 	stop := func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
+		t0 := time.Now()
 		out, err := exec.CommandContext(ctx, "bash", down, "--purge", base).CombinedOutput()
 		if err != nil {
 			t.Logf("slurm-down.sh %s: %v\n%s", base, err, out)
+		} else {
+			t.Logf("slurmtest: SLURM stopped in %v", time.Since(t0).Round(time.Millisecond))
 		}
 		os.RemoveAll(base) // also when slurm-up.sh failed before marking the base
 	}
