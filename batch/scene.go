@@ -136,6 +136,9 @@ func WriteScene(path, scene, fpName string, grid gridDef, members []SceneMember)
 	if err := vF.SetDeflate(true, 4); err != nil {
 		return err
 	}
+	if err := vF.SetFill(0.0); err != nil { // cells of failed simulations read as zero
+		return err
+	}
 	vF.PutAttr("units", footprint.FootUnits)
 	vF.PutAttr("long_name", "footprint: sensitivity of the receptor mixing ratio to surface fluxes")
 	if !grid.LonLat {
