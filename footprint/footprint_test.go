@@ -606,7 +606,7 @@ func TestConfigValidate(t *testing.T) {
 		"nan xmin":       func(c *Config) { c.Xmin = math.NaN() },
 		"negative sigma": func(c *Config) { c.SmoothFactor = -1 },
 		"ymin > ymax":    func(c *Config) { c.Ymin, c.Ymax = 41, 40 },
-		"bad projection": func(c *Config) { c.Projection = "+proj=tmerc" },
+		"bad projection": func(c *Config) { c.Projection = "+proj=omerc" },
 	} {
 		c := good
 		mod(&c)
