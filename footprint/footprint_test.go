@@ -626,3 +626,60 @@ func TestConfigValidate(t *testing.T) {
 		t.Error("table without long/lati/foot accepted")
 	}
 }
+
+// TestLatitudeScaling: the bandwidth is divided by cos(mean latitude).
+func TestLatitudeScaling(t *testing.T) {
+	w := map[float64]float64{}
+	for _, lat := range []float64{20, 60} {
+		tab := Synthetic(50, 60, -112, lat, 0.01, 18) // same offsets at both latitudes
+		r := rows{indx: tab.Col("indx"), t: tab.Col("time"), x: tab.Col("long"), y: tab.Col("lati"), foot: tab.Col("foot")}
+		bw := bandwidths(r, releaseTime(r, -1), 1, true)
+		w[lat] = bw.w[len(bw.w)-1] * math.Cos(lat*math.Pi/180) // undo the scaling with the nominal latitude
+	}
+	// Mean latitudes differ from the nominal ones by the walk's drift only.
+	if math.Abs(w[20]/w[60]-1) > 1e-3 {
+		t.Errorf("bandwidth·cos(lat): %v at 20°, %v at 60°", w[20], w[60])
+	}
+}
+
+// TestZeroWidthKernels: one particle, or two coincident ones, have zero
+// variance and so a 1x1 kernel even with smoothing on.
+func TestZeroWidthKernels(t *testing.T) {
+	cfg := baseCfg()
+	cfg.TimeIntegrate = true
+	for _, np := range []int{1, 2} {
+		tab := particle.MustNew([]string{"indx", "time", "long", "lati", "foot"}, 0)
+		for s := 1; s <= 90; s++ {
+			for p := 1; p <= np; p++ {
+				tab.AppendRow([]float64{float64(p), -float64(s), -112 + 0.0003*float64(s) + 0.00001, 40.5 + 0.0001*float64(s) + 0.00001, 0.01})
+			}
+		}
+		g := mustCompute(t, tab, cfg)
+		x, y, f := tab.Col("long"), tab.Col("lati"), tab.Col("foot")
+		want := make([]float64, len(g.Data))
+		for i := range f {
+			ix := int(math.Floor((x[i] - cfg.Xmin) / cfg.Xres))
+			iy := int(math.Floor((y[i] - cfg.Ymin) / cfg.Yres))
+			want[iy*g.NX()+ix] += f[i] / float64(np)
+		}
+		for i := range want {
+			if !close(g.Data[i], want[i], 1e-12, 0) {
+				t.Fatalf("%d particle(s): cell %d = %v, want %v", np, i, g.Data[i], want[i])
+			}
+		}
+	}
+}
+
+// TestExtremeFoot: tiny and huge foot values scale exactly (no underflow
+// in the kernel weights, no overflow of the sums).
+func TestExtremeFoot(t *testing.T) {
+	tab := Synthetic(20, 90, -112, 40.5, 0.01, 19)
+	cfg := baseCfg()
+	ref := mustCompute(t, tab, cfg)
+	for _, a := range []float64{1e-200, 1e200} {
+		g := mustCompute(t, scaleFoot(tab, a), cfg)
+		if !close(g.Sum(), a*ref.Sum(), 1e-12, 0) || g.NonZero() != ref.NonZero() {
+			t.Errorf("scale %g: total %v (%d cells), want %v (%d)", a, g.Sum(), g.NonZero(), a*ref.Sum(), ref.NonZero())
+		}
+	}
+}

@@ -104,7 +104,8 @@ func (e *Error) Error() string {
 	return s + ": " + e.Msg
 }
 
-// strerror must be called with mu held.
+// strerror returns libnetcdf's message for a status (static strings: safe on
+// any thread).
 func strerror(code C.int) string {
 	return C.GoString(C.nc_strerror(code))
 }
