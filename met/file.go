@@ -77,6 +77,17 @@ func (f *Field3D) Layer(k int) *Field {
 	return &Field{Nx: f.Nx, Ny: f.Ny, Data: f.Data[k*n : (k+1)*n : (k+1)*n]}
 }
 
+// At returns the value of level slot k (0-based into Levels) at 1-based grid
+// point (x, y).
+func (f *Field3D) At(k, x, y int) float32 { return f.Data[(k*f.Ny+y-1)*f.Nx+x-1] }
+
+// Bilinear interpolates level slot k at 1-based grid coordinates, clamping
+// to the grid.
+func (f *Field3D) Bilinear(k int, x, y float64) float64 {
+	n := f.Nx * f.Ny
+	return bilinear(f.Data[k*n:(k+1)*n], f.Nx, f.Ny, x, y)
+}
+
 // ChecksumError reports a record whose bytes do not match the checksum stored
 // in its period's index record.
 type ChecksumError struct {
