@@ -541,3 +541,145 @@ func TestDensifyShortcut(t *testing.T) {
 		t.Errorf("densification changed the total: %v vs %v", dense.Sum(), fast.Sum())
 	}
 }
+
+func TestFindInterval(t *testing.T) {
+	g0, res, n := -113.05, 0.01, 220
+	for k := 0; k < n; k++ {
+		e := g0 + float64(k)*res
+		if got := findInterval(g0, res, n, e); got != k {
+			t.Fatalf("edge %d (%v): interval %d", k, e, got)
+		}
+		if got := findInterval(g0, res, n, math.Nextafter(e, math.Inf(-1))); got != k-1 {
+			t.Fatalf("just below edge %d: interval %d", k, got)
+		}
+	}
+	if findInterval(g0, res, n, 1e9) != n-1 || findInterval(g0, res, n, -1e9) != -1 {
+		t.Error("out-of-range values")
+	}
+}
+
+// TestForwardRun: a forward run (positive times) with the times of a
+// backward run negated gives the same time-integrated footprint, including
+// the densification (5-column table on a fine grid).
+func TestForwardRun(t *testing.T) {
+	back := &particle.Table{}
+	src := Synthetic(30, 150, -112, 40.5, 0.004, 17)
+	for _, name := range []string{"indx", "time", "long", "lati", "foot"} {
+		if err := back.SetCol(name, append([]float64(nil), src.Col(name)...)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fwd := back.Clone()
+	tm := fwd.Col("time")
+	for i := range tm {
+		tm[i] = -tm[i]
+	}
+	cfg := baseCfg()
+	cfg.Xres, cfg.Yres = 0.002, 0.002
+	cfg.Xmin, cfg.Xmax, cfg.Ymin, cfg.Ymax = -112.3, -111.7, 40.2, 40.8
+	cfg.TimeIntegrate = true
+	gb, gf := mustCompute(t, back, cfg), mustCompute(t, fwd, cfg)
+	if gb.NonZero() == 0 || gb.NonZero() != gf.NonZero() {
+		t.Fatalf("non-zero cells %d vs %d", gb.NonZero(), gf.NonZero())
+	}
+	for i := range gb.Data {
+		if !close(gf.Data[i], gb.Data[i], 1e-12, 1e-20) {
+			t.Fatalf("cell %d: forward %v, backward %v", i, gf.Data[i], gb.Data[i])
+		}
+	}
+	// Hourly layers of the forward run start at the receptor time.
+	cfg.TimeIntegrate = false
+	h := mustCompute(t, fwd, cfg)
+	if h.Layers[0] != 0 || !h.Times[0].Equal(rt0) {
+		t.Errorf("forward layers %v %v", h.Layers, h.Times)
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	good := baseCfg()
+	if err := good.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for name, mod := range map[string]func(c *Config){
+		"zero xres":      func(c *Config) { c.Xres = 0 },
+		"negative yres":  func(c *Config) { c.Yres = -1 },
+		"nan xmin":       func(c *Config) { c.Xmin = math.NaN() },
+		"negative sigma": func(c *Config) { c.SmoothFactor = -1 },
+		"ymin > ymax":    func(c *Config) { c.Ymin, c.Ymax = 41, 40 },
+		"bad projection": func(c *Config) { c.Projection = "+proj=omerc" },
+	} {
+		c := good
+		mod(&c)
+		if err := c.Validate(); err == nil {
+			t.Errorf("%s accepted", name)
+		}
+		if _, err := Compute(Synthetic(2, 3, -112, 40.5, 0.01, 1), c); err == nil {
+			t.Errorf("%s: Compute accepted", name)
+		}
+	}
+	c := good
+	c.Xmin, c.Xmax = -112, -111.995 // less than one cell
+	if _, err := Compute(Synthetic(2, 3, -112, 40.5, 0.01, 1), c); err == nil {
+		t.Error("domain without a whole cell accepted")
+	}
+	if _, err := Compute(particle.MustNew([]string{"indx", "time"}, 0), good); err == nil {
+		t.Error("table without long/lati/foot accepted")
+	}
+}
+
+// TestLatitudeScaling: the bandwidth is divided by cos(mean latitude).
+func TestLatitudeScaling(t *testing.T) {
+	w := map[float64]float64{}
+	for _, lat := range []float64{20, 60} {
+		tab := Synthetic(50, 60, -112, lat, 0.01, 18) // same offsets at both latitudes
+		r := rows{indx: tab.Col("indx"), t: tab.Col("time"), x: tab.Col("long"), y: tab.Col("lati"), foot: tab.Col("foot")}
+		bw := bandwidths(r, releaseTime(r, -1), 1, true)
+		w[lat] = bw.w[len(bw.w)-1] * math.Cos(lat*math.Pi/180) // undo the scaling with the nominal latitude
+	}
+	// Mean latitudes differ from the nominal ones by the walk's drift only.
+	if math.Abs(w[20]/w[60]-1) > 1e-3 {
+		t.Errorf("bandwidth·cos(lat): %v at 20°, %v at 60°", w[20], w[60])
+	}
+}
+
+// TestZeroWidthKernels: one particle, or two coincident ones, have zero
+// variance and so a 1x1 kernel even with smoothing on.
+func TestZeroWidthKernels(t *testing.T) {
+	cfg := baseCfg()
+	cfg.TimeIntegrate = true
+	for _, np := range []int{1, 2} {
+		tab := particle.MustNew([]string{"indx", "time", "long", "lati", "foot"}, 0)
+		for s := 1; s <= 90; s++ {
+			for p := 1; p <= np; p++ {
+				tab.AppendRow([]float64{float64(p), -float64(s), -112 + 0.0003*float64(s) + 0.00001, 40.5 + 0.0001*float64(s) + 0.00001, 0.01})
+			}
+		}
+		g := mustCompute(t, tab, cfg)
+		x, y, f := tab.Col("long"), tab.Col("lati"), tab.Col("foot")
+		want := make([]float64, len(g.Data))
+		for i := range f {
+			ix := int(math.Floor((x[i] - cfg.Xmin) / cfg.Xres))
+			iy := int(math.Floor((y[i] - cfg.Ymin) / cfg.Yres))
+			want[iy*g.NX()+ix] += f[i] / float64(np)
+		}
+		for i := range want {
+			if !close(g.Data[i], want[i], 1e-12, 0) {
+				t.Fatalf("%d particle(s): cell %d = %v, want %v", np, i, g.Data[i], want[i])
+			}
+		}
+	}
+}
+
+// TestExtremeFoot: tiny and huge foot values scale exactly (no underflow
+// in the kernel weights, no overflow of the sums).
+func TestExtremeFoot(t *testing.T) {
+	tab := Synthetic(20, 90, -112, 40.5, 0.01, 19)
+	cfg := baseCfg()
+	ref := mustCompute(t, tab, cfg)
+	for _, a := range []float64{1e-200, 1e200} {
+		g := mustCompute(t, scaleFoot(tab, a), cfg)
+		if !close(g.Sum(), a*ref.Sum(), 1e-12, 0) || g.NonZero() != ref.NonZero() {
+			t.Errorf("scale %g: total %v (%d cells), want %v (%d)", a, g.Sum(), g.NonZero(), a*ref.Sum(), ref.NonZero())
+		}
+	}
+}

@@ -271,6 +271,23 @@ func gridMappingAttrs(proj string) map[string]any {
 		}
 		out["false_easting"] = num("x_0", 0)
 		out["false_northing"] = num("y_0", 0)
+	case "tmerc":
+		out["grid_mapping_name"] = "transverse_mercator"
+		out["longitude_of_central_meridian"] = num("lon_0", 0)
+		out["latitude_of_projection_origin"] = num("lat_0", 0)
+		out["scale_factor_at_central_meridian"] = num("k_0", num("k", 1))
+		out["false_easting"] = num("x_0", 0)
+		out["false_northing"] = num("y_0", 0)
+	case "utm":
+		out["grid_mapping_name"] = "transverse_mercator"
+		out["longitude_of_central_meridian"] = -183 + 6*num("zone", 0)
+		out["latitude_of_projection_origin"] = 0.0
+		out["scale_factor_at_central_meridian"] = 0.9996
+		out["false_easting"] = 500000.0
+		out["false_northing"] = 0.0
+		if _, south := kv["south"]; south {
+			out["false_northing"] = 10000000.0
+		}
 	case "stere":
 		lat0 := num("lat_0", 0)
 		if math.Abs(math.Abs(lat0)-90) < 1e-9 {

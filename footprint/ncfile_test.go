@@ -118,6 +118,21 @@ func TestWriteNetCDFEmptyAndProjected(t *testing.T) {
 			}
 		}
 	}
+	cfg.Projection = "+proj=utm +zone=12 +datum=WGS84"
+	cfg.Xres, cfg.Yres = 2000, 2000
+	u := mustCompute(t, Synthetic(10, 60, -112, 40.5, 0.01, 15), cfg)
+	upath := filepath.Join(dir, "utm.nc")
+	if err := u.WriteNetCDF(upath, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := exec.LookPath("ncdump"); err == nil {
+		out, _ := exec.Command("ncdump", "-h", upath).CombinedOutput()
+		for _, want := range []string{`crs:grid_mapping_name = "transverse_mercator"`, "crs:longitude_of_central_meridian = -111."} {
+			if !strings.Contains(string(out), want) {
+				t.Errorf("ncdump -h lacks %q:\n%s", want, out)
+			}
+		}
+	}
 	// An unwritable destination is an error naming the path, and leaves nothing.
 	bad := filepath.Join(dir, "no", "such", "dir", "f.nc")
 	if err := p.WriteNetCDF(bad, nil); err == nil || !strings.Contains(err.Error(), "f.nc") {

@@ -10,7 +10,8 @@ import (
 // Projection is a forward map projection from geographic lon/lat degrees
 // (on the projection's ellipsoid, no datum shift) to projected x, y.
 // Implemented in Go for +proj=longlat, lcc, merc and stere (polar and
-// oblique), with Snyder's ellipsoidal formulas (USGS PP 1395).
+// oblique), with Snyder's ellipsoidal formulas (USGS PP 1395), and tmerc /
+// utm with Krüger's series to sixth order in n (as PROJ's default tmerc).
 type Projection struct {
 	Name    string // proj name, e.g. "lcc"
 	Source  string // the PROJ string
@@ -75,7 +76,7 @@ func ParseProjection(s string) (Projection, error) {
 	for k := range kv {
 		switch k {
 		case "proj", "lat_0", "lon_0", "lat_1", "lat_2", "lat_ts", "k_0", "k", "x_0", "y_0",
-			"ellps", "datum", "a", "b", "rf", "f", "es", "R", "units", "to_meter", "no_defs", "type", "wktext":
+			"ellps", "datum", "a", "b", "rf", "f", "es", "R", "units", "to_meter", "no_defs", "type", "wktext", "zone", "south":
 		default:
 			return p, fmt.Errorf("projection %q: parameter +%s is not supported", s, k)
 		}
@@ -271,6 +272,24 @@ func ParseProjection(s string) (Projection, error) {
 				return A * cc * math.Sin(dl), A * (cc1*sc - sc1*cc*math.Cos(dl))
 			}
 		}
+	case "tmerc", "utm":
+		if p.Name == "utm" {
+			zone, err := num("zone", math.NaN())
+			if err != nil || math.IsNaN(zone) || zone < 1 || zone > 60 || zone != math.Trunc(zone) {
+				return p, fmt.Errorf("projection %q: +proj=utm needs +zone=1…60", s)
+			}
+			lon0 = (-183 + 6*zone) * math.Pi / 180
+			lat0, k0, p.x0, p.y0 = 0, 0.9996, 500000, 0
+			if _, south := kv["south"]; south {
+				p.y0 = 10000000
+			}
+		}
+		fwd := kruger(a, es)
+		_, ys := fwd(0, lat0)
+		p.forward = func(lam, phi float64) (float64, float64) {
+			x, y := fwd(dlam(lam), phi)
+			return k0 * x, k0 * (y - ys)
+		}
 	case "":
 		return p, fmt.Errorf("projection %q: no +proj", s)
 	default:
@@ -306,4 +325,38 @@ func adjlon(l float64) float64 {
 		l += 2 * math.Pi
 	}
 	return l
+}
+
+// kruger returns the transverse Mercator forward map (k0 = 1, no false
+// origin) of the ellipsoid (a, e²) by Krüger's series in the third
+// flattening n, to order n⁶ (Karney 2011, eqs. 9, 11, 35).
+func kruger(a, es float64) func(dl, phi float64) (float64, float64) {
+	f := 1 - math.Sqrt(1-es)
+	n := f / (2 - f)
+	n2 := n * n
+	n3, n4, n5, n6 := n2*n, n2*n2, n2*n2*n, n2*n2*n2
+	A := a / (1 + n) * (1 + n2/4 + n4/64 + n6/256)
+	alpha := [6]float64{
+		n/2 - 2*n2/3 + 5*n3/16 + 41*n4/180 - 127*n5/288 + 7891*n6/37800,
+		13*n2/48 - 3*n3/5 + 557*n4/1440 + 281*n5/630 - 1983433*n6/1935360,
+		61*n3/240 - 103*n4/140 + 15061*n5/26880 + 167603*n6/181440,
+		49561*n4/161280 - 179*n5/168 + 6601661*n6/7257600,
+		34729*n5/80640 - 3418889*n6/1995840,
+		212378941 * n6 / 319334400,
+	}
+	e := math.Sqrt(es)
+	return func(dl, phi float64) (float64, float64) {
+		sp := math.Sin(phi)
+		t := math.Sinh(math.Atanh(sp) - e*math.Atanh(e*sp))
+		cl := math.Cos(dl)
+		xi1 := math.Atan2(t, cl)
+		eta1 := math.Asinh(math.Sin(dl) / math.Hypot(t, cl))
+		xi, eta := xi1, eta1
+		for j, al := range alpha {
+			k := 2 * float64(j+1)
+			xi += al * math.Sin(k*xi1) * math.Cosh(k*eta1)
+			eta += al * math.Cos(k*xi1) * math.Sinh(k*eta1)
+		}
+		return A * eta, A * xi
+	}
 }

@@ -150,3 +150,21 @@ func (d *Dataset) Snapshot(t time.Time, surface, upper []string) (*Snapshot, err
 	}
 	return f.Snapshot(t, surface, upper)
 }
+
+// ReadRegion unpacks the sub-grid s of one record at valid time t.
+func (d *Dataset) ReadRegion(name string, level int, t time.Time, s SubGrid) (*Field, error) {
+	f, err := d.File(t)
+	if err != nil {
+		return nil, err
+	}
+	return f.ReadRegion(name, level, t, s)
+}
+
+// ReadCorrected reads a variable plus its DIF* correction at valid time t.
+func (d *Dataset) ReadCorrected(name string, level int, t time.Time) (*Field, error) {
+	f, err := d.File(t)
+	if err != nil {
+		return nil, err
+	}
+	return f.ReadCorrected(name, level, t)
+}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -76,6 +75,17 @@ type Field3D struct {
 func (f *Field3D) Layer(k int) *Field {
 	n := f.Nx * f.Ny
 	return &Field{Nx: f.Nx, Ny: f.Ny, Data: f.Data[k*n : (k+1)*n : (k+1)*n]}
+}
+
+// At returns the value of level slot k (0-based into Levels) at 1-based grid
+// point (x, y).
+func (f *Field3D) At(k, x, y int) float32 { return f.Data[(k*f.Ny+y-1)*f.Nx+x-1] }
+
+// Bilinear interpolates level slot k at 1-based grid coordinates, clamping
+// to the grid.
+func (f *Field3D) Bilinear(k int, x, y float64) float64 {
+	n := f.Nx * f.Ny
+	return bilinear(f.Data[k*n:(k+1)*n], f.Nx, f.Ny, x, y)
 }
 
 // ChecksumError reports a record whose bytes do not match the checksum stored
@@ -181,13 +191,19 @@ func readIndexAt(r io.ReaderAt, path string, off, size int64) (Label, *Index, in
 		return lab, nil, 0, fmt.Errorf("%s: truncated: index at %s (byte %d) needs %d bytes, file has %d",
 			path, lab.Time().Format("2006-01-02 15"), off, nrec*lrec, size-off)
 	}
-	text := make([]byte, 0, nrec*body)
-	buf := make([]byte, lrec)
+	// Read only the LENH characters of index text (not whole records: a
+	// CONUS record is 1.9 MB).
+	text := make([]byte, h.LenH)
 	for k := int64(0); k < nrec; k++ {
-		if _, err := r.ReadAt(buf, off+k*lrec); err != nil {
-			return lab, nil, 0, fmt.Errorf("%s: reading index record at byte %d: %w", path, off+k*lrec, err)
+		lo := k * body
+		hi := min(lo+body, int64(h.LenH))
+		if lo >= hi {
+			break
 		}
-		text = append(text, buf[LabelLen:]...)
+		at := off + k*lrec + LabelLen
+		if _, err := r.ReadAt(text[lo:hi], at); err != nil {
+			return lab, nil, 0, fmt.Errorf("%s: reading index text at byte %d: %w", path, at, err)
+		}
 	}
 	ix, err := ParseIndex(text, thx, thy)
 	if err != nil {
@@ -250,8 +266,8 @@ func newFile(path string, r *os.File, size int64) (*File, error) {
 	np := int(size / perPeriod)
 	for p := 0; p < np; p++ {
 		off := int64(p) * perPeriod
+		ixp := ix
 		if p > 0 {
-			var ixp *Index
 			lab, ixp, _, err = readIndexAt(r, path, off, size)
 			if err != nil {
 				return nil, err
@@ -259,24 +275,15 @@ func newFile(path string, r *os.File, size int64) (*File, error) {
 			if err := sameStructure(ix, ixp); err != nil {
 				return nil, fmt.Errorf("%s: period %d (%s) has a different layout from the first: %w", path, p+1, lab.Time().Format("2006-01-02 15"), err)
 			}
-			ix2 := ixp
-			cs := make([]int, 0, len(f.recLevel))
-			for _, l := range ix2.Levels {
-				for _, v := range l.Vars {
-					cs = append(cs, v.Checksum)
-				}
-			}
-			t := lab.Time().Add(time.Duration(ix2.Minutes) * time.Minute)
-			f.periods = append(f.periods, period{t: t, off: off, checksums: cs})
-		} else {
-			cs := make([]int, 0, len(f.recLevel))
-			for _, l := range ix.Levels {
-				for _, v := range l.Vars {
-					cs = append(cs, v.Checksum)
-				}
-			}
-			f.periods = append(f.periods, period{t: lab.Time().Add(time.Duration(ix.Minutes) * time.Minute), off: 0, checksums: cs})
 		}
+		cs := make([]int, 0, len(f.recLevel))
+		for _, l := range ixp.Levels {
+			for _, v := range l.Vars {
+				cs = append(cs, v.Checksum)
+			}
+		}
+		t := lab.Time().Add(time.Duration(ixp.Minutes) * time.Minute)
+		f.periods = append(f.periods, period{t: t, off: off, checksums: cs})
 		pt := f.periods[p].t
 		if p > 0 {
 			prev := f.periods[p-1].t
@@ -628,22 +635,17 @@ func (f *File) Verify() ([]RecordInfo, error) {
 	return out, first
 }
 
-// Layout describes the order of the data records of one period.
-func (f *File) Layout() []struct {
+// RecordRef names one data record of a period.
+type RecordRef struct {
 	Level int
 	Var   string
-} {
-	out := make([]struct {
-		Level int
-		Var   string
-	}, len(f.recLevel))
-	for r := range f.recLevel {
-		out[r].Level, out[r].Var = f.recLevel[r], f.recName[r]
-	}
-	return out
 }
 
-// sortTimes sorts times ascending.
-func sortTimes(ts []time.Time) {
-	sort.Slice(ts, func(i, j int) bool { return ts[i].Before(ts[j]) })
+// Layout returns the data records of one period in file order.
+func (f *File) Layout() []RecordRef {
+	out := make([]RecordRef, len(f.recLevel))
+	for r := range f.recLevel {
+		out[r] = RecordRef{Level: f.recLevel[r], Var: f.recName[r]}
+	}
+	return out
 }

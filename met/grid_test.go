@@ -166,3 +166,13 @@ func TestFieldBilinear(t *testing.T) {
 		}
 	}
 }
+
+func TestField3DAccess(t *testing.T) {
+	f := &Field3D{Nx: 3, Ny: 2, Levels: []int{1, 2}, Data: []float32{1, 2, 3, 4, 5, 6, 10, 20, 30, 40, 50, 60}}
+	if f.At(1, 3, 2) != 60 || f.At(0, 2, 1) != 2 || f.Layer(1).At(1, 2) != 40 {
+		t.Errorf("At/Layer: %g %g %g", f.At(1, 3, 2), f.At(0, 2, 1), f.Layer(1).At(1, 2))
+	}
+	if got := f.Bilinear(1, 1.5, 1.5); math.Abs(got-30) > 1e-9 { // mean of 10, 20, 40, 50
+		t.Errorf("Bilinear %g, want 30", got)
+	}
+}

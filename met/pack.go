@@ -105,6 +105,12 @@ func Pack(vals []float32, nx, ny int) (Packed, error) {
 	if rmax > 0 {
 		nexp = int(math.Floor(math.Log2(rmax))) + 1
 	}
+	switch {
+	case nexp > 100:
+		return Packed{}, fmt.Errorf("pack: differences up to %g are too large to pack (exponent %d > 100)", rmax, nexp)
+	case nexp < -100:
+		nexp = -100 // differences below 2^-107 are lost, as any ARL reader would lose them
+	}
 	// 2^(nexp-7)·128 must exceed rmax strictly plus half a step of drift.
 	prec := math.Ldexp(1, nexp) / 254
 	scale := float32(math.Ldexp(1, 7-nexp))

@@ -40,6 +40,9 @@ type SynthSpec struct {
 	U0, V0     float64 // wind at the ground (m/s, earth-relative); defaults 3, 1
 	DUDZ, DVDZ float64 // shear, 1/s; defaults 0.002, 0.0005
 	W          float64 // vertical velocity (m/s), default 0
+	// Literal uses U0, V0, DUDZ, DVDZ and TAmp as given, zeros included
+	// (e.g. a calm or shear-free atmosphere, or no diurnal temperature cycle).
+	Literal bool
 
 	T0       float64 // mean column temperature (K), default 288
 	TAmp     float64 // diurnal amplitude of the column temperature (K), default 2
@@ -93,12 +96,14 @@ func (s SynthSpec) WithDefaults() SynthSpec {
 		s.Sigma = append([]float64(nil), DefaultSigma...)
 	}
 	def(&s.Z0, 1300)
-	def(&s.U0, 3)
-	def(&s.V0, 1)
-	def(&s.DUDZ, 0.002)
-	def(&s.DVDZ, 0.0005)
+	if !s.Literal {
+		def(&s.U0, 3)
+		def(&s.V0, 1)
+		def(&s.DUDZ, 0.002)
+		def(&s.DVDZ, 0.0005)
+		def(&s.TAmp, 2)
+	}
 	def(&s.T0, 288)
-	def(&s.TAmp, 2)
 	def(&s.PBLMin, 200)
 	def(&s.PBLMax, 2000)
 	def(&s.HFluxMax, 300)

@@ -22,6 +22,7 @@ func TestSynthReadBack(t *testing.T) {
 	}{
 		{"latlon-flat", SynthSpec{Grid: "latlon", NX: 12, NY: 9, Hours: 3, FileHours: 2}},
 		{"lambert-slope", SynthSpec{Grid: "lambert", NX: 15, NY: 11, Hours: 2, Slope: 20, W: 0.05}},
+		{"latlon-calm-literal", SynthSpec{NX: 6, NY: 5, Hours: 2, Literal: true, U0: 0, V0: -2, TAmp: 0}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -233,5 +234,25 @@ func TestConcatenatedFiles(t *testing.T) {
 	os.WriteFile(gap, append(b0, b1...), 0o644)
 	if _, err := Open(gap); err == nil || !strings.Contains(err.Error(), "interval varies") {
 		t.Errorf("gap: %v", err)
+	}
+}
+
+func TestSynthLiteralAndDefaults(t *testing.T) {
+	tm := time.Date(2019, 5, 30, 12, 0, 0, 0, time.UTC)
+	u, v := SynthSpec{Literal: true, V0: -2}.Wind(-112, 40.5, 500, tm)
+	if u != 0 || v != -2 {
+		t.Errorf("literal calm wind (%g,%g), want (0,-2)", u, v)
+	}
+	u, v = SynthSpec{}.Wind(-112, 40.5, 100, tm)
+	if math.Abs(u-3.2) > 1e-12 || math.Abs(v-1.05) > 1e-12 {
+		t.Errorf("default wind at 100 m (%g,%g), want (3.2,1.05)", u, v)
+	}
+	s := SynthSpec{}
+	if s.PBLH(-112, 40.5, time.Date(2019, 5, 30, 3, 0, 0, 0, time.UTC)) != 200 {
+		t.Error("night PBL height is not PBLMin")
+	}
+	// local noon at lon -112 is 19:28 UTC: PBL near its maximum
+	if z := s.PBLH(-112, 40.5, time.Date(2019, 5, 30, 19, 28, 0, 0, time.UTC)); z < 1990 {
+		t.Errorf("afternoon PBL %g", z)
 	}
 }

@@ -20,7 +20,7 @@ func (v Var) PutAttr(name string, value any) error {
 	put := func(t C.nc_type, n int, p unsafe.Pointer) error {
 		mu.Lock()
 		defer mu.Unlock()
-		return v.f.err(C.nc_put_att(v.f.id, v.id, cs, t, C.size_t(n), p), "write attribute", v.Name+":"+name)
+		return v.f.err(onThread(func() C.int { return C.nc_put_att(v.f.id, v.id, cs, t, C.size_t(n), p) }), "write attribute", v.Name+":"+name)
 	}
 	switch x := value.(type) {
 	case string:
@@ -29,7 +29,7 @@ func (v Var) PutAttr(name string, value any) error {
 			b = []byte{0}
 			mu.Lock()
 			defer mu.Unlock()
-			return v.f.err(C.nc_put_att_text(v.f.id, v.id, cs, 0, (*C.char)(unsafe.Pointer(&b[0]))), "write attribute", v.Name+":"+name)
+			return v.f.err(onThread(func() C.int { return C.nc_put_att_text(v.f.id, v.id, cs, 0, (*C.char)(unsafe.Pointer(&b[0]))) }), "write attribute", v.Name+":"+name)
 		}
 		return put(C.NC_CHAR, len(b), unsafe.Pointer(&b[0]))
 	case float64:
@@ -91,7 +91,7 @@ func (v Var) attrTypeErr(name string, value any) error {
 func (v Var) attrInfo(cs *C.char, name string) (Type, int, error) {
 	var t C.nc_type
 	var n C.size_t
-	if err := v.f.err(C.nc_inq_att(v.f.id, v.id, cs, &t, &n), "find attribute", v.Name+":"+name); err != nil {
+	if err := v.f.err(onThread(func() C.int { return C.nc_inq_att(v.f.id, v.id, cs, &t, &n) }), "find attribute", v.Name+":"+name); err != nil {
 		return 0, 0, err
 	}
 	return Type(t), int(n), nil
@@ -124,7 +124,7 @@ func (v Var) AttrText(name string) (string, error) {
 		return "", nil
 	}
 	buf := make([]byte, n)
-	if err := v.f.err(C.nc_get_att_text(v.f.id, v.id, cs, (*C.char)(unsafe.Pointer(&buf[0]))), "read attribute", v.Name+":"+name); err != nil {
+	if err := v.f.err(onThread(func() C.int { return C.nc_get_att_text(v.f.id, v.id, cs, (*C.char)(unsafe.Pointer(&buf[0]))) }), "read attribute", v.Name+":"+name); err != nil {
 		return "", err
 	}
 	for len(buf) > 0 && buf[len(buf)-1] == 0 {
@@ -147,7 +147,7 @@ func (v Var) AttrFloat64s(name string) ([]float64, error) {
 		return nil, &Error{Code: int(C.NC_ECHAR), Msg: "attribute is text, want a number", Op: "read attribute", Path: v.f.path, Name: v.Name + ":" + name}
 	}
 	out := make([]float64, n+1)
-	if err := v.f.err(C.nc_get_att_double(v.f.id, v.id, cs, (*C.double)(unsafe.Pointer(&out[0]))), "read attribute", v.Name+":"+name); err != nil {
+	if err := v.f.err(onThread(func() C.int { return C.nc_get_att_double(v.f.id, v.id, cs, (*C.double)(unsafe.Pointer(&out[0]))) }), "read attribute", v.Name+":"+name); err != nil {
 		return nil, err
 	}
 	return out[:n], nil
@@ -167,7 +167,7 @@ func (v Var) AttrInt64s(name string) ([]int64, error) {
 		return nil, &Error{Code: int(C.NC_ECHAR), Msg: "attribute is text, want a number", Op: "read attribute", Path: v.f.path, Name: v.Name + ":" + name}
 	}
 	out := make([]int64, n+1)
-	if err := v.f.err(C.nc_get_att_longlong(v.f.id, v.id, cs, (*C.longlong)(unsafe.Pointer(&out[0]))), "read attribute", v.Name+":"+name); err != nil {
+	if err := v.f.err(onThread(func() C.int { return C.nc_get_att_longlong(v.f.id, v.id, cs, (*C.longlong)(unsafe.Pointer(&out[0]))) }), "read attribute", v.Name+":"+name); err != nil {
 		return nil, err
 	}
 	return out[:n], nil

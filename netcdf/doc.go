@@ -5,8 +5,9 @@
 // float64, float32, int32, int64 and char data, and close.
 //
 // libnetcdf is not thread-safe. Every call into it made by this package
-// holds one process-wide mutex, so Files may be used from many goroutines
-// (each call is atomic; a sequence of calls on one File is not).
+// holds one process-wide mutex and runs on one dedicated OS thread, so
+// Files may be used from many goroutines (each method is atomic; a
+// sequence of methods on one File is not).
 //
 // Errors are *Error values carrying libnetcdf's nc_strerror message, the
 // status code, the operation and the file and variable names.

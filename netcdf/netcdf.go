@@ -9,12 +9,44 @@ import "C"
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
 	"unsafe"
 )
 
-// mu serialises every call into libnetcdf (it is not thread-safe).
+// mu serialises every call into libnetcdf (it is not thread-safe) and
+// makes multi-call sequences (inquire, then read) atomic.
 var mu sync.Mutex
+
+// work carries calls to the one goroutine, locked to one OS thread, that
+// makes every libnetcdf call. Besides serialising, this keeps HDF5 on one
+// thread: a thread-safe HDF5 keeps its error-reporting switch per thread,
+// and libnetcdf turns the automatic error printing off only on the thread
+// that initialised it, so calls from other threads print "HDF5-DIAG" noise
+// for errors libnetcdf expects and handles.
+var work = make(chan func())
+
+func init() {
+	go func() {
+		runtime.LockOSThread()
+		for f := range work {
+			f()
+		}
+	}()
+}
+
+// onThread runs one libnetcdf call on the netCDF thread and returns its
+// status.
+func onThread(f func() C.int) C.int {
+	var rc C.int
+	done := make(chan struct{})
+	work <- func() {
+		rc = f()
+		close(done)
+	}
+	<-done
+	return rc
+}
 
 // Type is a netCDF external data type.
 type Type int
@@ -72,7 +104,8 @@ func (e *Error) Error() string {
 	return s + ": " + e.Msg
 }
 
-// strerror must be called with mu held.
+// strerror returns libnetcdf's message for a status (static strings: safe on
+// any thread).
 func strerror(code C.int) string {
 	return C.GoString(C.nc_strerror(code))
 }
@@ -102,7 +135,7 @@ func Create(path string) (*File, error) {
 	mu.Lock()
 	defer mu.Unlock()
 	var id C.int
-	rc := C.nc_create(cs, C.NC_NETCDF4|C.NC_CLOBBER, &id)
+	rc := onThread(func() C.int { return C.nc_create(cs, C.NC_NETCDF4|C.NC_CLOBBER, &id) })
 	if rc != C.NC_NOERR {
 		return nil, &Error{Code: int(rc), Msg: strerror(rc), Op: "create", Path: path}
 	}
@@ -120,7 +153,7 @@ func Open(path string, write bool) (*File, error) {
 	mu.Lock()
 	defer mu.Unlock()
 	var id C.int
-	rc := C.nc_open(cs, mode, &id)
+	rc := onThread(func() C.int { return C.nc_open(cs, mode, &id) })
 	if rc != C.NC_NOERR {
 		return nil, &Error{Code: int(rc), Msg: strerror(rc), Op: "open", Path: path}
 	}
@@ -132,7 +165,7 @@ func Open(path string, write bool) (*File, error) {
 func (f *File) EndDef() error {
 	mu.Lock()
 	defer mu.Unlock()
-	rc := C.nc_enddef(f.id)
+	rc := onThread(func() C.int { return C.nc_enddef(f.id) })
 	if rc == C.NC_ENOTINDEFINE {
 		return nil
 	}
@@ -143,7 +176,7 @@ func (f *File) EndDef() error {
 func (f *File) Sync() error {
 	mu.Lock()
 	defer mu.Unlock()
-	return f.err(C.nc_sync(f.id), "sync", "")
+	return f.err(onThread(func() C.int { return C.nc_sync(f.id) }), "sync", "")
 }
 
 // Close closes the file. Closing twice returns nil.
@@ -154,7 +187,7 @@ func (f *File) Close() error {
 	mu.Lock()
 	defer mu.Unlock()
 	f.closed = true
-	return f.err(C.nc_close(f.id), "close", "")
+	return f.err(onThread(func() C.int { return C.nc_close(f.id) }), "close", "")
 }
 
 // Dim is a dimension of a file.
@@ -175,7 +208,7 @@ func (f *File) DefDim(name string, n int) (Dim, error) {
 	mu.Lock()
 	defer mu.Unlock()
 	var id C.int
-	if err := f.err(C.nc_def_dim(f.id, cs, C.size_t(n), &id), "define dimension", name); err != nil {
+	if err := f.err(onThread(func() C.int { return C.nc_def_dim(f.id, cs, C.size_t(n), &id) }), "define dimension", name); err != nil {
 		return Dim{}, err
 	}
 	return Dim{f: f, id: id, Name: name}, nil
@@ -188,7 +221,7 @@ func (f *File) Dim(name string) (Dim, error) {
 	mu.Lock()
 	defer mu.Unlock()
 	var id C.int
-	if err := f.err(C.nc_inq_dimid(f.id, cs, &id), "find dimension", name); err != nil {
+	if err := f.err(onThread(func() C.int { return C.nc_inq_dimid(f.id, cs, &id) }), "find dimension", name); err != nil {
 		return Dim{}, err
 	}
 	return Dim{f: f, id: id, Name: name}, nil
@@ -200,7 +233,7 @@ func (d Dim) Len() (int, error) {
 	mu.Lock()
 	defer mu.Unlock()
 	var n C.size_t
-	if err := d.f.err(C.nc_inq_dimlen(d.f.id, d.id, &n), "dimension length", d.Name); err != nil {
+	if err := d.f.err(onThread(func() C.int { return C.nc_inq_dimlen(d.f.id, d.id, &n) }), "dimension length", d.Name); err != nil {
 		return 0, err
 	}
 	return int(n), nil
@@ -212,7 +245,7 @@ func (d Dim) Unlimited() (bool, error) {
 	defer mu.Unlock()
 	var n C.int
 	ids := make([]C.int, C.NC_MAX_DIMS)
-	if err := d.f.err(C.nc_inq_unlimdims(d.f.id, &n, &ids[0]), "unlimited dimensions", d.Name); err != nil {
+	if err := d.f.err(onThread(func() C.int { return C.nc_inq_unlimdims(d.f.id, &n, &ids[0]) }), "unlimited dimensions", d.Name); err != nil {
 		return false, err
 	}
 	for _, id := range ids[:n] {
@@ -247,7 +280,7 @@ func (f *File) DefVar(name string, t Type, dims ...Dim) (Var, error) {
 	mu.Lock()
 	defer mu.Unlock()
 	var id C.int
-	if err := f.err(C.nc_def_var(f.id, cs, C.nc_type(t), C.int(len(dims)), &ids[0], &id), "define variable", name); err != nil {
+	if err := f.err(onThread(func() C.int { return C.nc_def_var(f.id, cs, C.nc_type(t), C.int(len(dims)), &ids[0], &id) }), "define variable", name); err != nil {
 		return Var{}, err
 	}
 	return Var{f: f, id: id, Name: name}, nil
@@ -260,7 +293,7 @@ func (f *File) Var(name string) (Var, error) {
 	mu.Lock()
 	defer mu.Unlock()
 	var id C.int
-	if err := f.err(C.nc_inq_varid(f.id, cs, &id), "find variable", name); err != nil {
+	if err := f.err(onThread(func() C.int { return C.nc_inq_varid(f.id, cs, &id) }), "find variable", name); err != nil {
 		return Var{}, err
 	}
 	return Var{f: f, id: id, Name: name}, nil
@@ -281,7 +314,7 @@ func (v Var) SetDeflate(shuffle bool, level int) error {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	return v.err(C.nc_def_var_deflate(v.f.id, v.id, sh, 1, C.int(level)), "set deflate on")
+	return v.err(onThread(func() C.int { return C.nc_def_var_deflate(v.f.id, v.id, sh, 1, C.int(level)) }), "set deflate on")
 }
 
 // SetChunking sets chunked storage with the given chunk lengths (one per
@@ -293,7 +326,7 @@ func (v Var) SetChunking(chunks ...int) error {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	return v.err(C.nc_def_var_chunking(v.f.id, v.id, C.NC_CHUNKED, &cs[0]), "set chunking on")
+	return v.err(onThread(func() C.int { return C.nc_def_var_chunking(v.f.id, v.id, C.NC_CHUNKED, &cs[0]) }), "set chunking on")
 }
 
 // SetFill sets the fill value (the variable's _FillValue). value must have
@@ -317,7 +350,7 @@ func (v Var) SetFill(value any) error {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	return v.err(C.nc_def_var_fill(v.f.id, v.id, 0, p), "set fill on")
+	return v.err(onThread(func() C.int { return C.nc_def_var_fill(v.f.id, v.id, 0, p) }), "set fill on")
 }
 
 // Info describes a variable.
@@ -333,10 +366,10 @@ func (v Var) Info() (Info, error) {
 	defer mu.Unlock()
 	var t C.nc_type
 	var nd C.int
-	if err := v.err(C.nc_inq_vartype(v.f.id, v.id, &t), "inquire type of"); err != nil {
+	if err := v.err(onThread(func() C.int { return C.nc_inq_vartype(v.f.id, v.id, &t) }), "inquire type of"); err != nil {
 		return Info{}, err
 	}
-	if err := v.err(C.nc_inq_varndims(v.f.id, v.id, &nd), "inquire rank of"); err != nil {
+	if err := v.err(onThread(func() C.int { return C.nc_inq_varndims(v.f.id, v.id, &nd) }), "inquire rank of"); err != nil {
 		return Info{}, err
 	}
 	in := Info{Type: Type(t)}
@@ -344,14 +377,14 @@ func (v Var) Info() (Info, error) {
 		return in, nil
 	}
 	ids := make([]C.int, nd)
-	if err := v.err(C.nc_inq_vardimid(v.f.id, v.id, &ids[0]), "inquire dimensions of"); err != nil {
+	if err := v.err(onThread(func() C.int { return C.nc_inq_vardimid(v.f.id, v.id, &ids[0]) }), "inquire dimensions of"); err != nil {
 		return Info{}, err
 	}
 	buf := (*C.char)(C.malloc(C.NC_MAX_NAME + 1))
 	defer C.free(unsafe.Pointer(buf))
 	for _, id := range ids {
 		var n C.size_t
-		if err := v.err(C.nc_inq_dim(v.f.id, id, buf, &n), "inquire dimension of"); err != nil {
+		if err := v.err(onThread(func() C.int { return C.nc_inq_dim(v.f.id, id, buf, &n) }), "inquire dimension of"); err != nil {
 			return Info{}, err
 		}
 		in.Dims = append(in.Dims, C.GoString(buf))
@@ -404,7 +437,7 @@ func (v Var) PutFloat64s(start, count []int, data []float64) error {
 		p = unsafe.Pointer(&data[0])
 	}
 	return v.slab("write", start, count, len(data), p, func(id, vid C.int, s, c *C.size_t, p unsafe.Pointer) C.int {
-		return C.nc_put_vara_double(id, vid, s, c, (*C.double)(p))
+		return onThread(func() C.int { return C.nc_put_vara_double(id, vid, s, c, (*C.double)(p)) })
 	})
 }
 
@@ -415,7 +448,7 @@ func (v Var) GetFloat64s(start, count []int, data []float64) error {
 		p = unsafe.Pointer(&data[0])
 	}
 	return v.slab("read", start, count, len(data), p, func(id, vid C.int, s, c *C.size_t, p unsafe.Pointer) C.int {
-		return C.nc_get_vara_double(id, vid, s, c, (*C.double)(p))
+		return onThread(func() C.int { return C.nc_get_vara_double(id, vid, s, c, (*C.double)(p)) })
 	})
 }
 
@@ -426,7 +459,7 @@ func (v Var) PutFloat32s(start, count []int, data []float32) error {
 		p = unsafe.Pointer(&data[0])
 	}
 	return v.slab("write", start, count, len(data), p, func(id, vid C.int, s, c *C.size_t, p unsafe.Pointer) C.int {
-		return C.nc_put_vara_float(id, vid, s, c, (*C.float)(p))
+		return onThread(func() C.int { return C.nc_put_vara_float(id, vid, s, c, (*C.float)(p)) })
 	})
 }
 
@@ -437,7 +470,7 @@ func (v Var) GetFloat32s(start, count []int, data []float32) error {
 		p = unsafe.Pointer(&data[0])
 	}
 	return v.slab("read", start, count, len(data), p, func(id, vid C.int, s, c *C.size_t, p unsafe.Pointer) C.int {
-		return C.nc_get_vara_float(id, vid, s, c, (*C.float)(p))
+		return onThread(func() C.int { return C.nc_get_vara_float(id, vid, s, c, (*C.float)(p)) })
 	})
 }
 
@@ -448,7 +481,7 @@ func (v Var) PutInt32s(start, count []int, data []int32) error {
 		p = unsafe.Pointer(&data[0])
 	}
 	return v.slab("write", start, count, len(data), p, func(id, vid C.int, s, c *C.size_t, p unsafe.Pointer) C.int {
-		return C.nc_put_vara_int(id, vid, s, c, (*C.int)(p))
+		return onThread(func() C.int { return C.nc_put_vara_int(id, vid, s, c, (*C.int)(p)) })
 	})
 }
 
@@ -459,7 +492,7 @@ func (v Var) GetInt32s(start, count []int, data []int32) error {
 		p = unsafe.Pointer(&data[0])
 	}
 	return v.slab("read", start, count, len(data), p, func(id, vid C.int, s, c *C.size_t, p unsafe.Pointer) C.int {
-		return C.nc_get_vara_int(id, vid, s, c, (*C.int)(p))
+		return onThread(func() C.int { return C.nc_get_vara_int(id, vid, s, c, (*C.int)(p)) })
 	})
 }
 
@@ -470,7 +503,7 @@ func (v Var) PutInt64s(start, count []int, data []int64) error {
 		p = unsafe.Pointer(&data[0])
 	}
 	return v.slab("write", start, count, len(data), p, func(id, vid C.int, s, c *C.size_t, p unsafe.Pointer) C.int {
-		return C.nc_put_vara_longlong(id, vid, s, c, (*C.longlong)(p))
+		return onThread(func() C.int { return C.nc_put_vara_longlong(id, vid, s, c, (*C.longlong)(p)) })
 	})
 }
 
@@ -481,7 +514,7 @@ func (v Var) GetInt64s(start, count []int, data []int64) error {
 		p = unsafe.Pointer(&data[0])
 	}
 	return v.slab("read", start, count, len(data), p, func(id, vid C.int, s, c *C.size_t, p unsafe.Pointer) C.int {
-		return C.nc_get_vara_longlong(id, vid, s, c, (*C.longlong)(p))
+		return onThread(func() C.int { return C.nc_get_vara_longlong(id, vid, s, c, (*C.longlong)(p)) })
 	})
 }
 
@@ -493,7 +526,7 @@ func (v Var) PutText(start, count []int, data []byte) error {
 		p = unsafe.Pointer(&data[0])
 	}
 	return v.slab("write", start, count, len(data), p, func(id, vid C.int, s, c *C.size_t, p unsafe.Pointer) C.int {
-		return C.nc_put_vara_text(id, vid, s, c, (*C.char)(p))
+		return onThread(func() C.int { return C.nc_put_vara_text(id, vid, s, c, (*C.char)(p)) })
 	})
 }
 
@@ -505,7 +538,7 @@ func (v Var) GetText(start, count []int, data []byte) error {
 		p = unsafe.Pointer(&data[0])
 	}
 	return v.slab("read", start, count, len(data), p, func(id, vid C.int, s, c *C.size_t, p unsafe.Pointer) C.int {
-		return C.nc_get_vara_text(id, vid, s, c, (*C.char)(p))
+		return onThread(func() C.int { return C.nc_get_vara_text(id, vid, s, c, (*C.char)(p)) })
 	})
 }
 

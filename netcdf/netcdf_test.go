@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -330,5 +331,23 @@ func TestConcurrent(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+}
+
+// TestNoHDF5Diagnostics runs TestConcurrent in a child process and checks
+// that HDF5 printed no diagnostics to stderr (they appear when libnetcdf is
+// called from threads other than the one that initialised it).
+func TestNoHDF5Diagnostics(t *testing.T) {
+	if os.Getenv("NETCDF_TEST_CHILD") != "" {
+		t.Skip("child process")
+	}
+	cmd := exec.Command(os.Args[0], "-test.run", "^TestConcurrent$", "-test.count", "3")
+	cmd.Env = append(os.Environ(), "NETCDF_TEST_CHILD=1", "GOMAXPROCS=4")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	if strings.Contains(string(out), "HDF5-DIAG") {
+		t.Errorf("HDF5 diagnostics printed:\n%.2000s", out)
 	}
 }

@@ -208,7 +208,7 @@ Bounds are lon/lat degrees; resolutions are in projection units. With
 	f.Float64Var(&yres, "yres", 0, "cell height (default: --xres)")
 	f.Float64Var(&cfg.SmoothFactor, "smooth-factor", 1, "kernel bandwidth factor; 0 disables smoothing")
 	f.BoolVar(&cfg.TimeIntegrate, "time-integrate", false, "sum all steps into one layer")
-	f.StringVar(&projection, "projection", "+proj=longlat", "PROJ string of the grid (longlat, lcc, merc, stere)")
+	f.StringVar(&projection, "projection", "+proj=longlat", "PROJ string of the grid (longlat, lcc, merc, stere, tmerc, utm)")
 	f.StringVar(&receptorTime, "receptor-time", "", "receptor time, RFC 3339 UTC (labels the layers)")
 	f.BoolVar(&hnf, "hnf-plume", false, "apply hyper-near-field plume dilution first")
 	f.Float64Var(&zagl, "receptor-zagl", 0, "receptor height above ground, m (HNF starting height)")
