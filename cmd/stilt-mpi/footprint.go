@@ -16,12 +16,9 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/stilt-mpi/stilt-mpi/footprint"
+	"github.com/stilt-mpi/stilt-mpi/config"
 	"github.com/stilt-mpi/stilt-mpi/particle"
 )
-
-// errNeedStiltDAT is returned for PARTICLE_STILT.DAT input until the
-// reader from package particle is wired in.
-var errNeedStiltDAT = errors.New("PARTICLE_STILT.DAT input needs particle.ReadStiltDAT")
 
 // readParticles reads a particle table, detecting the format: CSV with a
 // header row (optionally gzipped) or hycs_std's PARTICLE_STILT.DAT(.gz).
@@ -46,7 +43,15 @@ func readParticles(path string, varsiwant []string) (*particle.Table, error) {
 	br := r.(*bufio.Reader)
 	first, _ := br.Peek(256)
 	if isStiltDAT(path, first) {
-		return nil, fmt.Errorf("%s: %w", path, errNeedStiltDAT)
+		cols := varsiwant
+		if len(cols) == 0 {
+			cols = config.DefaultVarsiWant
+		}
+		tab, err := particle.DecodeStiltDAT(br, cols)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		return tab, nil
 	}
 	tab, err := particle.DecodeCSV(br)
 	if err != nil {

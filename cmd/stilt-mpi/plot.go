@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/stilt-mpi/stilt-mpi/batch"
 	"image/color"
 	"math"
 	"os"
@@ -64,15 +65,51 @@ func receptorXY(path string, g *footprint.Grid) (float64, float64, bool) {
 
 // plotFootprint renders a quicklook PNG: heat map, receptor marker and a
 // colour bar with units.
-func plotFootprint(in, out string, layer int, logScale bool) error {
-	g, err := footprint.ReadNetCDF(in)
-	if err != nil {
-		return err
+func plotFootprint(in, out string, layer, rec int, logScale bool) error {
+	var (
+		g     *footprint.Grid
+		err   error
+		marks plotter.XYs
+		title string
+	)
+	if batch.IsScene(in) {
+		sc, err := batch.ReadScene(in)
+		if err != nil {
+			return err
+		}
+		if g, err = sc.Grid(rec, layer); err != nil {
+			return badInput(err)
+		}
+		for i := range sc.SimIDs {
+			if rec < 0 || i == rec {
+				marks = append(marks, plotter.XY{X: sc.Lons[i], Y: sc.Lats[i]})
+			}
+		}
+		what := fmt.Sprintf("sum of %d receptors", sc.NR())
+		if rec >= 0 {
+			what = sc.SimIDs[rec]
+		}
+		title = fmt.Sprintf("scene %s: %s", filepath.Base(in), what)
+		if layer >= 0 && len(sc.Layers) > 0 {
+			title += fmt.Sprintf(", %d h back", sc.Layers[layer])
+		}
+		layer = 0
+	} else if rec >= 0 {
+		return badInput(fmt.Errorf("plot: --receptor needs a scene file; %s is a single footprint", in))
+	}
+	if g == nil {
+		if g, err = footprint.ReadNetCDF(in); err != nil {
+			return err
+		}
+		if x, y, ok := receptorXY(in, g); ok {
+			marks = append(marks, plotter.XY{X: x, Y: y})
+		}
 	}
 	n := g.NX() * g.NY()
 	z := make([]float64, n)
-	title := ""
 	switch {
+	case title != "":
+		copy(z, g.Layer(0))
 	case layer < 0:
 		for t := 0; t < g.NT(); t++ {
 			for i, v := range g.Layer(t) {
@@ -132,8 +169,8 @@ func plotFootprint(in, out string, layer int, logScale bool) error {
 	hm.Underflow = pal.Colors()[0] // non-zero cells below the shown decades
 	hm.Rasterized = n > 250000     // vector cells stay crisp on small grids
 	p.Add(hm)
-	if x, y, ok := receptorXY(in, g); ok {
-		sc, err := plotter.NewScatter(plotter.XYs{{X: x, Y: y}})
+	if len(marks) > 0 {
+		sc, err := plotter.NewScatter(marks)
 		if err == nil {
 			sc.GlyphStyle.Shape = draw.CrossGlyph{}
 			sc.GlyphStyle.Radius = vg.Points(6)
@@ -181,6 +218,7 @@ func init() {
 	var out string
 	var layer int
 	var logScale bool
+	var rec int
 	cmd := &cobra.Command{
 		Use:   "plot FOOT.nc -o foot.png [--log] [--layer N]",
 		Short: "quicklook map of a footprint netCDF (heat map, receptor, colour bar)",
@@ -192,11 +230,12 @@ func init() {
 			if _, err := os.Stat(args[0]); err != nil {
 				return badInput(err)
 			}
-			return plotFootprint(args[0], out, layer, logScale)
+			return plotFootprint(args[0], out, layer, rec, logScale)
 		},
 	}
 	cmd.Flags().StringVarP(&out, "output", "o", "", "output PNG path")
 	cmd.Flags().IntVar(&layer, "layer", -1, "layer index to draw (default: sum of all layers)")
+	cmd.Flags().IntVar(&rec, "receptor", -1, "scene files: receptor index to draw (default: sum of all receptors)")
 	cmd.Flags().BoolVar(&logScale, "log", false, "log10 colour scale (top six decades)")
 	rootCmd.AddCommand(cmd)
 }
