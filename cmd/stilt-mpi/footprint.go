@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/stilt-mpi/stilt-mpi/footprint"
 	"github.com/stilt-mpi/stilt-mpi/config"
+	"github.com/stilt-mpi/stilt-mpi/footprint"
 	"github.com/stilt-mpi/stilt-mpi/particle"
 )
 
