@@ -45,6 +45,7 @@ type Runner struct {
 
 	mu       sync.Mutex
 	catalogs map[string]*met.Catalog
+	cropped  map[string]string // source file -> cropped copy in scratch
 	fps      []fpPlan
 }
 
@@ -226,10 +227,53 @@ func (r *Runner) footprint(tab *particle.Table, spec SimSpec, fp fpPlan) (*footp
 	return footprint.Compute(t, fc)
 }
 
-// metFiles selects the met files of a simulation: by file-name pattern when
+// metFiles selects the met files of a simulation and, when the met source
+// has subgrid_enable, stages cropped copies into this rank's scratch (once
+// per file and rank).
+func (r *Runner) metFiles(s SimSpec) ([]string, error) {
+	files, err := r.selectMet(s)
+	if err != nil || !r.Cfg.Met[s.Met].SubgridEnable {
+		return files, err
+	}
+	ms := r.Cfg.Met[s.Met]
+	b := ms.SubgridBounds
+	if len(b) != 4 {
+		return nil, fmt.Errorf("%s: [met.%s] subgrid_bounds must be [xmin, ymin, xmax, ymax]", r.Cfg.Path, s.Met)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.cropped == nil {
+		r.cropped = map[string]string{}
+	}
+	out := make([]string, 0, len(files))
+	for _, f := range files {
+		c, ok := r.cropped[f]
+		if !ok {
+			dir := filepath.Join(r.Scratch, "met", s.Met)
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return nil, err
+			}
+			c = filepath.Join(dir, filepath.Base(f))
+			res, err := met.CropFile(f, c, met.CropSpec{XMin: b[0], YMin: b[1], XMax: b[2], YMax: b[3], Buffer: ms.SubgridBuffer, Levels: ms.SubgridLevels})
+			if err != nil {
+				return nil, fmt.Errorf("cropping %s for [met.%s]: %w", f, s.Met, err)
+			}
+			if res.Skipped {
+				c = ""
+			}
+			r.cropped[f] = c
+		}
+		if c != "" {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// selectMet selects the met files of a simulation: by file-name pattern when
 // the met source has file_format, else by ARL headers (the folder is indexed
 // once per rank and cached in scratch).
-func (r *Runner) metFiles(s SimSpec) ([]string, error) {
+func (r *Runner) selectMet(s SimSpec) ([]string, error) {
 	ms, ok := r.Cfg.Met[s.Met]
 	if !ok {
 		return nil, fmt.Errorf("met source %q is not configured", s.Met)

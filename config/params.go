@@ -106,7 +106,14 @@ type Params struct {
 	HorCorZIErr *float64 `json:"horcorzierr,omitempty"` // km
 
 	ziScalar bool // ziscale was given as a scalar
+	krandSet bool // krand was given in run.toml
 }
+
+// KRandExplicit reports whether run.toml set krand. When it did not,
+// stilt-mpi's engines use KRAND=1 with a SEED derived from the simulation id
+// (reproducible results); SETUP.CFG writers given these Params unchanged
+// still write R-STILT's default KRAND=4.
+func (p *Params) KRandExplicit() bool { return p.krandSet }
 
 // DefaultVarsiWant is R-STILT's default particle column list.
 var DefaultVarsiWant = []string{"time", "indx", "long", "lati", "zagl", "foot", "mlht", "dens", "samt", "sigw", "tlgr"}
@@ -278,6 +285,7 @@ func readParams(t *tbl, p *Params) {
 	t.integer("kmixd", &p.KMixD, between(0, 3))
 	t.optInt("kmsl", &p.KMSL, oneOf(0, 1))
 	t.integer("kpuff", &p.KPuff, oneOf(0, 1))
+	p.krandSet = t.has("krand")
 	t.integer("krand", &p.KRand, between(0, 4))
 	var seed int64
 	if t.has("seed") {

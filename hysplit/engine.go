@@ -45,7 +45,11 @@ func (e *Engine) Run(ctx context.Context, sim transport.Simulation) (*particle.T
 	if sim.NumPar > 0 {
 		p.NumPar = sim.NumPar
 	}
-	rnd, err := RandomFor(p.KRand, e.ProjectSeed, sim.ID)
+	krand := p.KRand
+	if !p.KRandExplicit() {
+		krand = DefaultKRAND // reproducible: KRAND=1 with a SEED from the simulation id
+	}
+	rnd, err := RandomFor(krand, e.ProjectSeed, sim.ID)
 	if err != nil {
 		return nil, err
 	}
