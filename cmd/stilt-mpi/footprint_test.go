@@ -6,6 +6,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/spf13/pflag"
@@ -77,11 +79,11 @@ func TestFootprintCLI(t *testing.T) {
 	}
 
 	for name, args := range map[string][]string{
-		"missing xres": {"footprint", filepath.Join(root, "inputs", "c4_hnf_plume.csv"), "-o", out, "--xmin", "0", "--xmax", "1", "--ymin", "0", "--ymax", "1"},
-		"stilt dat":    {"footprint", filepath.Join(root, "inputs", "h1_A_np200.PARTICLE_STILT.DAT.gz"), "-o", out, "--xmin", "0", "--xmax", "1", "--ymin", "0", "--ymax", "1", "--xres", "0.1"},
-		"bad column":   {"footprint", filepath.Join(root, "inputs", "c4_hnf_plume.csv"), "-o", out, "--xmin", "0", "--xmax", "1", "--ymin", "0", "--ymax", "1", "--xres", "0.1", "--varsiwant", "time,indx,nope"},
-		"bad proj":     {"footprint", filepath.Join(root, "inputs", "c4_hnf_plume.csv"), "-o", out, "--xmin", "0", "--xmax", "1", "--ymin", "0", "--ymax", "1", "--xres", "0.1", "--projection", "+proj=utm +zone=1"},
-		"hnf no zagl":  {"footprint", filepath.Join(root, "inputs", "c4_hnf_plume.csv"), "-o", out, "--xmin", "0", "--xmax", "1", "--ymin", "0", "--ymax", "1", "--xres", "0.1", "--hnf-plume"},
+		"missing xres":            {"footprint", filepath.Join(root, "inputs", "c4_hnf_plume.csv"), "-o", out, "--xmin", "0", "--xmax", "1", "--ymin", "0", "--ymax", "1"},
+		"stilt dat bad varsiwant": {"footprint", filepath.Join(root, "inputs", "h1_A_np200.PARTICLE_STILT.DAT.gz"), "-o", out, "--xmin", "0", "--xmax", "1", "--ymin", "0", "--ymax", "1", "--xres", "0.1", "--varsiwant", "time,indx,long"},
+		"bad column":              {"footprint", filepath.Join(root, "inputs", "c4_hnf_plume.csv"), "-o", out, "--xmin", "0", "--xmax", "1", "--ymin", "0", "--ymax", "1", "--xres", "0.1", "--varsiwant", "time,indx,nope"},
+		"bad proj":                {"footprint", filepath.Join(root, "inputs", "c4_hnf_plume.csv"), "-o", out, "--xmin", "0", "--xmax", "1", "--ymin", "0", "--ymax", "1", "--xres", "0.1", "--projection", "+proj=utm +zone=1"},
+		"hnf no zagl":             {"footprint", filepath.Join(root, "inputs", "c4_hnf_plume.csv"), "-o", out, "--xmin", "0", "--xmax", "1", "--ymin", "0", "--ymax", "1", "--xres", "0.1", "--hnf-plume"},
 	} {
 		if code := runFresh(args...); code != 2 {
 			t.Errorf("%s: exit %d, want 2", name, code)
@@ -102,6 +104,43 @@ func TestIsStiltDAT(t *testing.T) {
 	} {
 		if got := isStiltDAT(c.path, []byte(c.first)); got != c.want {
 			t.Errorf("isStiltDAT(%q, %q) = %v", c.path, c.first, got)
+		}
+	}
+}
+
+// TestFootprintCLIStiltDAT: the footprint verb reads hycs_std's
+// PARTICLE_STILT.DAT.gz and reproduces R-STILT's footprint of that run
+// (shared/rstilt case h1_A_np200, with HNF) cell by cell.
+func TestFootprintCLIStiltDAT(t *testing.T) {
+	root := testenv.Shared(t, "rstilt")
+	out := filepath.Join(t.TempDir(), "h1.nc")
+	args := []string{"footprint", filepath.Join(root, "inputs", "h1_A_np200.PARTICLE_STILT.DAT.gz"), "-o", out,
+		"--xmin", "-112.3", "--xmax", "-111.52", "--ymin", "40.39", "--ymax", "40.95", "--xres", "0.01",
+		"--receptor-time", "2019-05-30T11:00:00Z", "--hnf-plume", "--receptor-zagl", "5", "--veght", "0.5"}
+	if code := runFresh(args...); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	g, err := footprint.ReadNetCDF(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join(root, "expected", "h1_A_np200.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")[1:]
+	if g.NonZero() != len(lines) {
+		t.Fatalf("%d non-zero cells, R-STILT has %d", g.NonZero(), len(lines))
+	}
+	for _, l := range lines {
+		f := strings.Split(l, ",")
+		ix, _ := strconv.Atoi(f[0])
+		iy, _ := strconv.Atoi(f[1])
+		it, _ := strconv.Atoi(f[2])
+		want, _ := strconv.ParseFloat(f[6], 64)
+		got := g.At(it, iy, ix)
+		if math.Abs(got-want) > 1e-12+1e-7*math.Abs(want) {
+			t.Errorf("cell (%d,%d,%d): %.17g, R-STILT %.17g", ix, iy, it, got, want)
 		}
 	}
 }
