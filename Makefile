@@ -25,6 +25,7 @@ vet:
 
 test: deps build vet
 	$(GO) test -tags $(TAGS) -count=1 -timeout 60m ./...
+	@FUZZTIME=$${FUZZTIME:-4s} bash scripts/fuzz.sh
 
 fuzz:
 	@bash scripts/fuzz.sh

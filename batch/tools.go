@@ -12,6 +12,7 @@ import (
 	"github.com/stilt-mpi/stilt-mpi/config"
 	"github.com/stilt-mpi/stilt-mpi/footprint"
 	"github.com/stilt-mpi/stilt-mpi/hysplit"
+	"github.com/stilt-mpi/stilt-mpi/met"
 	"github.com/stilt-mpi/stilt-mpi/registry"
 )
 
@@ -193,4 +194,32 @@ func SimulateOne(ctx context.Context, cfg *config.Config, simID, workdir string,
 	}
 	fmt.Fprintf(log, "%s: %s %s %s in %s\n", simID, res.Status, res.ErrClass, res.ErrMsg, time.Since(t0).Round(time.Millisecond))
 	return res, nil
+}
+
+// MetFilesReport is one simulation's met selection for `stilt-mpi met files`.
+type MetFilesReport struct {
+	SimID string   `json:"sim_id"`
+	Files []string `json:"files,omitempty"`
+	Error string   `json:"error,omitempty"`
+}
+
+// MetFiles selects the met files of every simulation of cfg (without
+// cropping), reporting what each needs and what is missing.
+func MetFiles(cfg *config.Config) ([]MetFilesReport, error) {
+	specs, err := Plan(cfg)
+	if err != nil {
+		return nil, BadInputError{err}
+	}
+	r := &Runner{Cfg: cfg, catalogs: map[string]*met.Catalog{}}
+	out := make([]MetFilesReport, len(specs))
+	for i, s := range specs {
+		out[i].SimID = s.ID
+		files, err := r.selectMet(s)
+		if err != nil {
+			out[i].Error = err.Error()
+			continue
+		}
+		out[i].Files = files
+	}
+	return out, nil
 }

@@ -9,6 +9,11 @@ targets=(
   "./met FuzzLabel"
   "./met FuzzIndex"
   "./met FuzzUnpack"
+  "./config FuzzParse"
+  "./receptor FuzzRead"
+  "./receptor FuzzParseTime"
+  "./footprint FuzzUnmarshalBinary"
+  "./observations FuzzDecode"
 )
 for tg in "${targets[@]}"; do
   set -- $tg

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/stilt-mpi/stilt-mpi/batch"
 	"github.com/stilt-mpi/stilt-mpi/met"
 )
 
@@ -150,6 +151,52 @@ func init() {
 	sf.Float64Var(&sspec.Slope, "slope", 0, "terrain slope in m per km eastward (--slope alone: 20)")
 	sf.Lookup("slope").NoOptDefVal = "20"
 
-	metCmd.AddCommand(info, crop, synth)
+	var filesJSON bool
+	files := &cobra.Command{
+		Use:   "files RUN.toml",
+		Short: "which met files each simulation needs, and what is missing (exit 1 when any is not covered)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := batch.LoadConfig(args[0])
+			if err != nil {
+				return badInput(err)
+			}
+			reps, err := batch.MetFiles(cfg)
+			if err != nil {
+				return asExit(err)
+			}
+			missing := 0
+			for _, r := range reps {
+				if r.Error != "" {
+					missing++
+				}
+			}
+			w := cmd.OutOrStdout()
+			if filesJSON {
+				enc := json.NewEncoder(w)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(reps); err != nil {
+					return err
+				}
+			} else {
+				for _, r := range reps {
+					if r.Error != "" {
+						fmt.Fprintf(w, "%s: MISSING: %s\n", r.SimID, r.Error)
+						continue
+					}
+					fmt.Fprintf(w, "%s:\n", r.SimID)
+					for _, f := range r.Files {
+						fmt.Fprintf(w, "  %s\n", f)
+					}
+				}
+			}
+			if missing > 0 {
+				return fmt.Errorf("%d of %d simulations are not covered by their met", missing, len(reps))
+			}
+			return nil
+		},
+	}
+	files.Flags().BoolVar(&filesJSON, "json", false, "machine-readable output")
+	metCmd.AddCommand(info, crop, synth, files)
 	rootCmd.AddCommand(metCmd)
 }
