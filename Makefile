@@ -23,9 +23,11 @@ build:
 vet:
 	$(GO) vet -tags $(TAGS) ./...
 
+# Bounded fuzzing of the parsers first, then every test (MPI, SLURM,
+# netCDF and SQLite are real; tests start and stop what they need).
 test: deps build vet
-	$(GO) test -tags $(TAGS) -count=1 -timeout 60m ./...
 	@FUZZTIME=$${FUZZTIME:-4s} bash scripts/fuzz.sh
+	$(GO) test -tags $(TAGS) -count=1 -timeout 60m ./...
 
 fuzz:
 	@bash scripts/fuzz.sh
