@@ -142,7 +142,7 @@ func Run(ctx context.Context, w World, cfgPath string, opt RunOptions) error {
 	prog := NewProgress(opt.Log, len(p.Specs), interval)
 	fmt.Fprintf(opt.Log, "run %s: %d simulations pending on %d ranks (engine %s)\n", p.RunID, len(p.Specs), w.Size(), runner.Name)
 	sink := &registrySink{store: store, runID: p.RunID, host: host, scenes: state, log: opt.Log}
-	co := &Coordinator{Comm: w, Sched: &schedAdapter{s: sched}, Sink: sink, Local: runner.Simulate, Progress: prog}
+	co := &Coordinator{Comm: w, Sched: &schedAdapter{s: sched, max: cfg.MPI.BlockSize}, Sink: sink, Local: runner.Simulate, Progress: prog}
 	loopErr := co.Run(ctx)
 	status := registry.RunComplete
 	if loopErr != nil {
@@ -282,12 +282,32 @@ func prepare(ctx context.Context, ranks int, cfgPath, host string, opt RunOption
 // schedAdapter gives each rank's first request its block of the initial
 // scatter, then guided self-scheduling blocks.
 type schedAdapter struct {
-	s       *decomposition.Scheduler
-	initial map[int][]string
-	started bool
+	s        *decomposition.Scheduler
+	initial  map[int][]string
+	started  bool
+	max      int      // largest block ([mpi] block_size); 0: no cap
+	leftover []string // the rest of a capped block, served first
 }
 
 func (a *schedAdapter) Next(rank int) []string {
+	b := a.next(rank)
+	if a.max > 0 && len(b) > a.max {
+		a.leftover = append(a.leftover, b[a.max:]...)
+		b = b[:a.max]
+	}
+	return b
+}
+
+func (a *schedAdapter) next(rank int) []string {
+	if len(a.leftover) > 0 {
+		n := len(a.leftover)
+		if a.max > 0 && n > a.max {
+			n = a.max
+		}
+		b := a.leftover[:n:n]
+		a.leftover = a.leftover[n:]
+		return b
+	}
 	if !a.started {
 		a.started = true
 		a.initial = map[int][]string{}

@@ -269,7 +269,7 @@ func TestErrors(t *testing.T) {
 		{"footprint projection", base + "[footprints.f]\nxmin=0\nxmax=1\nymin=0\nymax=1\nxres=0.1\nprojection='utm'\n", []string{
 			"11:footprints.f.projection:PROJ string"}},
 		{"output conflict", base + "[project]\noutput_dir='a'\n[output]\ndirectory='b'\n", []string{"8:output.directory:conflicts"}},
-		{"mpi", base + "[mpi]\nblock_size=0\nprogress_interval='1ms'\n", []string{"6:mpi.block_size:must be >= 1", "7:mpi.progress_interval:must be >= 1s"}},
+		{"mpi", base + "[mpi]\nblock_size=-1\nprogress_interval='1ms'\n", []string{"6:mpi.block_size:must be >= 0", "7:mpi.progress_interval:must be >= 1s"}},
 		{"registry both", base + "[registry]\npath='a'\nurl='postgres://x'\n", []string{"7:registry.url:not both"}},
 		{"registry url", base + "[registry]\nurl='mysql://x'\n", []string{"6:registry.url:use postgres"}},
 		{"scenes", base + "[scenes]\nrule='weekly'\n", []string{"6:scenes.rule:use one of"}},

@@ -151,9 +151,9 @@ func Parse(data []byte, path string) (*Config, error) {
 
 	// [mpi]
 	mp := root.sub("mpi")
-	c.MPI.BlockSize = 1
+	c.MPI.BlockSize = 0 // no cap: guided self-scheduling sizes the blocks
 	c.MPI.ProgressInterval = 30 * time.Second
-	mp.integer("block_size", &c.MPI.BlockSize, atLeast(1))
+	mp.integer("block_size", &c.MPI.BlockSize, atLeast(0))
 	mp.duration("progress_interval", &c.MPI.ProgressInterval, time.Second)
 	mp.finish()
 
