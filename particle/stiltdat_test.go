@@ -130,13 +130,14 @@ type refRun struct {
 	numpar   int
 	minutes  int // |n_hours|·60
 	rows     int
-	earlyEnd int // particles with no row at the last minute
+	earlyEnd int     // particles with no row at the last minute
+	footPer  float64 // sum(foot)/numpar from spec §7.3, 0 if not given
 }
 
 var refRuns = []refRun{
-	{"A_np200", 200, 600, 120000, 0},
-	{"B_np200", 200, 360, 72000, 0},
-	{"col_0_3000_np1000", 1000, 600, 599122, 16},
+	{"A_np200", 200, 600, 120000, 0, 0.1067},
+	{"B_np200", 200, 360, 72000, 0, 0.5423},
+	{"col_0_3000_np1000", 1000, 600, 599122, 16, 0},
 }
 
 // rawLines returns the data lines of a gzipped PARTICLE_STILT.DAT, read
@@ -222,6 +223,15 @@ func TestReadStiltDATReference(t *testing.T) {
 			}
 			if early != rr.earlyEnd {
 				t.Errorf("%d particles end before -%d min, want %d", early, rr.minutes, rr.earlyEnd)
+			}
+			if rr.footPer > 0 {
+				sum := 0.0
+				for _, v := range tab.Col("foot") {
+					sum += v
+				}
+				if got := sum / float64(rr.numpar); math.Abs(got-rr.footPer) > 0.00005 {
+					t.Errorf("sum(foot)/numpar = %.5f, spec says %.4f", got, rr.footPer)
+				}
 			}
 		})
 	}
