@@ -32,7 +32,11 @@ func mkInstall(t *testing.T, exeRel string, exeMode os.FileMode, dataRel string,
 					continue next
 				}
 			}
-			os.WriteFile(filepath.Join(d, n), []byte(n), 0o644)
+			text := n
+			if n == "ASCDATA.CFG" {
+				text = ascdata("./")
+			}
+			os.WriteFile(filepath.Join(d, n), []byte(text), 0o644)
 		}
 	}
 	return root
@@ -191,6 +195,43 @@ func TestPrepareRunDir(t *testing.T) {
 		if ents, _ := os.ReadDir(s); len(ents) != 0 {
 			t.Errorf("%s: left %d entries in scratch", b.name, len(ents))
 		}
+	}
+}
+
+func TestPrepareRunDirASCDATA(t *testing.T) {
+	cases := []struct {
+		name, dir string
+		link      bool
+		err       string
+	}{
+		{"pystilt ./ is linked", "./", true, ""},
+		{"install ../bdyfiles/ is rewritten", "../bdyfiles/", false, ""},
+		{"absolute is rewritten", "/opt/hysplit/bdyfiles/", false, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			in := fakeInstall(t, "fake_hycs_ok.sh")
+			os.WriteFile(in.DataFile("ASCDATA.CFG"), []byte(ascdata(c.dir)), 0o644)
+			rd, err := PrepareRunDir(in, RunDirOptions{Scratch: t.TempDir(), Name: "a"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := filepath.Join(rd.Path, "ASCDATA.CFG")
+			_, lerr := os.Readlink(p)
+			if (lerr == nil) != c.link {
+				t.Fatalf("symlink %v, want %v", lerr == nil, c.link)
+			}
+			b, _ := os.ReadFile(p)
+			if string(b) != ascdata("./") {
+				t.Errorf("run dir ASCDATA.CFG:\n%s\nwant:\n%s", b, ascdata("./"))
+			}
+		})
+	}
+	in := fakeInstall(t, "fake_hycs_ok.sh")
+	os.WriteFile(in.DataFile("ASCDATA.CFG"), []byte("no directory line\n"), 0o644)
+	s := t.TempDir()
+	if _, err := PrepareRunDir(in, RunDirOptions{Scratch: s, Name: "a"}); err == nil || !strings.Contains(err.Error(), "no quoted data directory") {
+		t.Fatalf("err = %v", err)
 	}
 }
 

@@ -164,6 +164,17 @@ func TestHycsStdReceptorA(t *testing.T) {
 	if math.Abs(gxe-wxe) > 0.05 || math.Abs(gye-wye) > 0.05 {
 		t.Errorf("mean position at t=-600 %.3f,%.3f, reference %.3f,%.3f", gxe, gye, wxe, wye)
 	}
+	// Store the trajectory as the pipeline does, then read it back.
+	pq := filepath.Join(t.TempDir(), "A_traj.parquet")
+	meta := map[string]string{particle.MetaReceptor: `{"type":"PointReceptor","time":"2019-05-30T11:00:00","longitude":-111.848,"latitude":40.766,"altitude":5,"altitude_ref":"agl"}`,
+		particle.MetaIsError: "false"}
+	if err := particle.WriteParquet(pq, got, meta); err != nil {
+		t.Fatal(err)
+	}
+	back, err := particle.ReadParquet(pq)
+	if err != nil || back.Len() != got.Len() || back.Meta[particle.MetaIsError] != "false" {
+		t.Fatalf("parquet round trip: %v rows %d", err, back.Len())
+	}
 	if _, err := os.Stat(filepath.Join(rd.Path, ParticleStiltDAT)); !os.IsNotExist(err) {
 		t.Errorf("PARTICLE_STILT.DAT not removed (RemoveDat): %v", err)
 	}

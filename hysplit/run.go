@@ -246,7 +246,11 @@ func Execute(ctx context.Context, dir string, opts ExecOptions) (*Result, error)
 	}
 	leftover := waitGroupGone(pid, opts.KillWait)
 	res.Elapsed = time.Since(start)
-	if ps := cmd.ProcessState; ps != nil {
+	var ps *os.ProcessState
+	if leaderGone {
+		ps = cmd.ProcessState // not touched by a background Wait
+	}
+	if ps != nil {
 		res.UserCPU, res.SysCPU = ps.UserTime(), ps.SystemTime()
 		if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
 			res.MaxRSSKB = ru.Maxrss
@@ -268,7 +272,7 @@ func Execute(ctx context.Context, dir string, opts ExecOptions) (*Result, error)
 	if c, phrase, ok := MatchPhrase(seg); ok {
 		return fail(c, phrase, "log reports %q%s", phrase, note)
 	}
-	if ps := cmd.ProcessState; ps != nil {
+	if ps != nil {
 		if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 			return fail(Crash, "", "killed by signal %d (%v)%s", int(ws.Signal()), ws.Signal(), note)
 		}
@@ -343,7 +347,9 @@ func appendLog(path, text string) {
 }
 
 // waitGroupGone polls until no live (non-zombie) process is in process group
-// pgid, for at most d, and returns how many remain.
+// pgid, for at most d, and returns how many remain. It sends no signal: the
+// group was killed while its leader was still unreaped, and once the leader
+// is reaped the id may in principle be reused.
 func waitGroupGone(pgid int, d time.Duration) int {
 	deadline := time.Now().Add(d)
 	for {
@@ -351,7 +357,6 @@ func waitGroupGone(pgid int, d time.Duration) int {
 		if n == 0 || time.Now().After(deadline) {
 			return n
 		}
-		_ = syscall.Kill(-pgid, syscall.SIGKILL)
 		time.Sleep(5 * time.Millisecond)
 	}
 }

@@ -38,7 +38,11 @@ func fakeInstall(t *testing.T, script string) *Install {
 		t.Fatal(err)
 	}
 	for _, n := range DataFileNames {
-		if err := os.WriteFile(filepath.Join(root, "bdyfiles", n), []byte("table "+n+"\n"), 0o644); err != nil {
+		text := "table " + n + "\n"
+		if n == "ASCDATA.CFG" {
+			text = ascdata("./")
+		}
+		if err := os.WriteFile(filepath.Join(root, "bdyfiles", n), []byte(text), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -47,6 +51,13 @@ func fakeInstall(t *testing.T, script string) *Install {
 		t.Fatal(err)
 	}
 	return in
+}
+
+// ascdata is an ASCDATA.CFG in the layout of hysplit-interface.md §2 with
+// the given data directory.
+func ascdata(dir string) string {
+	return "-90.0  -180.0  lat/lon of lower left corner\n1.0     1.0    spacing\n180     360    number of points\n" +
+		"2              default land use category\n0.2            default roughness length (meters)\n'" + dir + "'           directory location of data files\n"
 }
 
 // fakeRun prepares a run directory for a test double and writes SETUP.CFG

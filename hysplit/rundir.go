@@ -87,6 +87,15 @@ func PrepareRunDir(in *Install, opts RunDirOptions) (*RunDir, error) {
 func (d *RunDir) populate(in *Install, met []string) error {
 	links := [][2]string{{in.Exe, ExeName}}
 	for _, n := range DataFileNames {
+		if n == "ASCDATA.CFG" {
+			wrote, err := d.localASCDATA(in.DataFile(n))
+			if err != nil {
+				return err
+			}
+			if wrote {
+				continue
+			}
+		}
 		links = append(links, [2]string{in.DataFile(n), n})
 	}
 	for _, l := range links {
@@ -125,6 +134,39 @@ func (d *RunDir) populate(in *Install, met []string) error {
 		d.MetFiles = append(d.MetFiles, base)
 	}
 	return nil
+}
+
+// localASCDATA handles an ASCDATA.CFG whose data directory is not './'
+// (a HYSPLIT install's says '../bdyfiles/'): since the tables are linked
+// into the run directory, such a file is copied with the directory replaced
+// by './' (hycs_std would otherwise silently fall back to default land use
+// and roughness). It reports whether it wrote the file; when false the
+// caller links the original.
+func (d *RunDir) localASCDATA(src string) (bool, error) {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return false, fmt.Errorf("hysplit: reading %s: %w", src, err)
+	}
+	lines := strings.Split(string(b), "\n")
+	for i, l := range lines {
+		q1 := strings.IndexByte(l, '\'')
+		if q1 < 0 {
+			continue
+		}
+		q2 := strings.IndexByte(l[q1+1:], '\'')
+		if q2 < 0 {
+			return false, fmt.Errorf("hysplit: %s line %d: unterminated quoted data directory", src, i+1)
+		}
+		if l[q1+1:q1+1+q2] == "./" {
+			return false, nil
+		}
+		lines[i] = l[:q1] + "'./'" + l[q1+1+q2+1:]
+		if err := os.WriteFile(filepath.Join(d.Path, "ASCDATA.CFG"), []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+			return false, fmt.Errorf("hysplit: writing ASCDATA.CFG: %w", err)
+		}
+		return true, nil
+	}
+	return false, fmt.Errorf("hysplit: %s: no quoted data directory line (expected e.g. '../bdyfiles/')", src)
 }
 
 // Cleanup removes the run directory, unless failed is true and the

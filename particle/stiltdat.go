@@ -254,6 +254,19 @@ func parseReal(b []byte) (float64, error) {
 	return v, nil
 }
 
+// fortranNumeric reports whether s holds only digits, '.', signs and
+// exponent letters e/E/d/D (the characters of a Fortran real).
+func fortranNumeric(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9', c == '.', c == '+', c == '-', c == 'e', c == 'E', c == 'd', c == 'D':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 // slowReal parses what the fast path could not: many digits, large
 // exponents, Fortran "D" exponents, NaN and Infinity. Fortran's overflow
 // marker (a field of asterisks) is an error.
@@ -262,13 +275,13 @@ func slowReal(b []byte) (float64, error) {
 		return 0, fmt.Errorf("%q is a Fortran overflow field (value did not fit the output format)", b)
 	}
 	s := string(b)
-	if strings.ContainsAny(s, "dD") {
+	if fortranNumeric(s) {
+		// Fortran "D" exponents, and "1.5-100"-style exponents written
+		// without the letter when they have three digits.
 		s = strings.NewReplacer("d", "e", "D", "e").Replace(s)
-	}
-	// Fortran writes "1.-100"-style exponents without the letter when the
-	// exponent has three digits; accept a sign after the mantissa digits.
-	if k := strings.LastIndexAny(s, "+-"); k > 0 && s[k-1] != 'e' && s[k-1] != 'E' {
-		s = s[:k] + "e" + s[k:]
+		if k := strings.LastIndexAny(s, "+-"); k > 0 && s[k-1] != 'e' {
+			s = s[:k] + "e" + s[k:]
+		}
 	}
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil {

@@ -130,13 +130,14 @@ type refRun struct {
 	numpar   int
 	minutes  int // |n_hours|·60
 	rows     int
-	earlyEnd int // particles with no row at the last minute
+	earlyEnd int     // particles with no row at the last minute
+	footPer  float64 // sum(foot)/numpar from spec §7.3, 0 if not given
 }
 
 var refRuns = []refRun{
-	{"A_np200", 200, 600, 120000, 0},
-	{"B_np200", 200, 360, 72000, 0},
-	{"col_0_3000_np1000", 1000, 600, 599122, 16},
+	{"A_np200", 200, 600, 120000, 0, 0.1067},
+	{"B_np200", 200, 360, 72000, 0, 0.5423},
+	{"col_0_3000_np1000", 1000, 600, 599122, 16, 0},
 }
 
 // rawLines returns the data lines of a gzipped PARTICLE_STILT.DAT, read
@@ -222,6 +223,15 @@ func TestReadStiltDATReference(t *testing.T) {
 			}
 			if early != rr.earlyEnd {
 				t.Errorf("%d particles end before -%d min, want %d", early, rr.minutes, rr.earlyEnd)
+			}
+			if rr.footPer > 0 {
+				sum := 0.0
+				for _, v := range tab.Col("foot") {
+					sum += v
+				}
+				if got := sum / float64(rr.numpar); math.Abs(got-rr.footPer) > 0.00005 {
+					t.Errorf("sum(foot)/numpar = %.5f, spec says %.4f", got, rr.footPer)
+				}
 			}
 		})
 	}
@@ -464,4 +474,49 @@ func BenchmarkReadStiltDATStrconv(b *testing.B) {
 		}
 		f.Close()
 	}
+}
+
+// FuzzParseReal: whenever strconv reads a string, parseReal reads the same
+// bits; it never panics.
+func FuzzParseReal(f *testing.F) {
+	for _, s := range []string{"-1.", "0.0227518", "1e22", "9007199254740993", "1.5D+01", "0x1p-2", "inf", "1.5-300", "*****"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := parseReal([]byte(s))
+		want, werr := strconv.ParseFloat(s, 64)
+		if werr != nil && !errors.Is(werr, strconv.ErrRange) {
+			return
+		}
+		if err != nil {
+			t.Fatalf("parseReal(%q): %v; strconv gives %v", s, err, want)
+		}
+		if math.Float64bits(got) != math.Float64bits(want) && !(math.IsNaN(got) && math.IsNaN(want)) {
+			t.Fatalf("parseReal(%q) = %v, strconv %v", s, got, want)
+		}
+	})
+}
+
+// FuzzDecodeStiltDAT: arbitrary input never panics, and a successful parse
+// has equal-length columns.
+func FuzzDecodeStiltDAT(f *testing.F) {
+	f.Add("hdr\n -1. 1. 2.\n -2. 1. 3.\n")
+	f.Add("")
+	f.Add("hdr\n1 2\n")
+	f.Add("hdr\n1e400 -0 NaN\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		tab, err := DecodeStiltDAT(strings.NewReader(s), []string{"time", "indx", "zagl"})
+		if err != nil {
+			return
+		}
+		n := tab.Len()
+		for _, name := range tab.Names() {
+			if len(tab.Col(name)) != n {
+				t.Fatalf("column %s has %d rows, table %d", name, len(tab.Col(name)), n)
+			}
+		}
+		if n == 0 {
+			t.Fatal("success with no rows")
+		}
+	})
 }
