@@ -85,7 +85,7 @@ trajectories = true
 			t.Fatal(err)
 		}
 		grids[k] = g
-		if tabs[k], err = particle.ReadCSV(filepath.Join(cfg.OutputDir(), "simulations", id, id+"_traj.csv")); err != nil {
+		if tabs[k], err = particle.ReadParquet(filepath.Join(cfg.OutputDir(), "simulations", id, id+"_traj.parquet")); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -2,6 +2,7 @@ package batch
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -169,7 +170,7 @@ func (r *Runner) Simulate(ctx context.Context, id string) (res Result) {
 		}
 	}
 	if r.SimDir != "" && r.Cfg.Output.Trajectories {
-		if err := r.writeTrajectory(id, spec, tab); err != nil {
+		if err := r.writeTrajectory(id, spec, files, tab); err != nil {
 			return fail(ClassOutput, err)
 		}
 	}
@@ -313,28 +314,24 @@ func (r *Runner) selectMet(s SimSpec) ([]string, error) {
 	return files, nil
 }
 
-func (r *Runner) writeTrajectory(id string, spec SimSpec, tab *particle.Table) error {
+func (r *Runner) writeTrajectory(id string, spec SimSpec, files []string, tab *particle.Table) error {
 	dir := filepath.Join(r.SimDir, id)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	return writeTrajectoryFile(filepath.Join(dir, id+"_traj.csv"), tab)
-}
-
-func writeTrajectoryFile(path string, tab *particle.Table) error {
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
+	rj, err := particle.ReceptorJSON(spec.Receptor)
 	if err != nil {
 		return err
 	}
-	if err := tab.WriteCSV(f); err != nil {
-		f.Close()
-		os.Remove(tmp)
+	params, err := json.Marshal(r.Cfg.Params)
+	if err != nil {
 		return err
 	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
+	mf, err := json.Marshal(files)
+	if err != nil {
 		return err
 	}
-	return os.Rename(tmp, path)
+	meta := map[string]string{particle.MetaReceptor: rj, particle.MetaParams: string(params),
+		particle.MetaMetFiles: string(mf), particle.MetaIsError: "false", "stilt:engine": r.Name}
+	return particle.WriteParquet(filepath.Join(dir, id+"_traj.parquet"), tab, meta)
 }
