@@ -358,3 +358,31 @@ func TestSlurmCLISubmitRecordsJobs(t *testing.T) {
 		t.Errorf("%d submissions recorded, want 2", len(subs))
 	}
 }
+
+func TestWriteSlurmStatus(t *testing.T) {
+	bin := fakeSlurmBin(t)
+	out := t.TempDir()
+	var b bytes.Buffer
+	writeSlurmStatus(&b, out)
+	if b.Len() != 0 {
+		t.Errorf("no submission: printed %q", b.String())
+	}
+	if err := slurm.RecordSubmission(out, slurm.Submission{Mode: slurm.ModeMPI, Jobs: []slurm.SubmittedJob{{Name: "mpi", ID: "7"}}}); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(bin, "squeue.7"), []byte("7|RUNNING|7|N/A|None\n"), 0o644)
+	writeSlurmStatus(&b, out)
+	if b.String() != "slurm job 7 (mpi): RUNNING\n" {
+		t.Errorf("printed %q", b.String())
+	}
+	reps, err := slurmStatusJSON(out)
+	if err != nil || len(reps) != 1 || reps[0].State != slurm.Running || reps[0].ID != "7" || reps[0].Tasks[slurm.Running] != 1 {
+		t.Errorf("JSON reports %+v %v", reps, err)
+	}
+	os.WriteFile(slurm.JobsPath(out), []byte("{"), 0o644)
+	b.Reset()
+	writeSlurmStatus(&b, out)
+	if !strings.HasPrefix(b.String(), "slurm jobs: ") || !strings.Contains(b.String(), "jobs.json") {
+		t.Errorf("broken record printed %q", b.String())
+	}
+}
