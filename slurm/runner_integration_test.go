@@ -402,16 +402,18 @@ func (e *env) realRunnerSubtests(t *testing.T) {
 	})
 
 	for _, c := range []struct {
-		name   string
-		signal string // scancel --signal; "" = plain scancel
+		name, short string
+		signal      string // scancel --signal; "" = plain scancel
+		batch       bool   // scancel --batch: what --signal=B:TERM@grace does at the time limit
 	}{
-		{"scancel --signal=TERM", "TERM"},
-		{"plain scancel", ""},
+		{"scancel --signal=TERM", "term", "TERM", false},
+		{"plain scancel", "plain", "", false},
+		{"time-limit signal to the batch shell", "batch", "TERM", true},
 	} {
 		t.Run("cancelled job resumes: "+c.name, func(t *testing.T) {
 			t.Parallel()
 			// ~1 s of CPU per simulation: the job is still running when 2 are done
-			b := e.newBatch(t, "cancel-"+map[string]string{"TERM": "term", "": "plain"}[c.signal], 300, -4)
+			b := e.newBatch(t, "cancel-"+c.short, 300, -4)
 			reg := filepath.Join(b.out, "registry.sqlite")
 			id := submittedIDs(t, e.slurmCLI(t, b, "--mode", "mpi", "--submit"))["mpi"]
 			deadline := time.Now().Add(90 * time.Second)
@@ -425,7 +427,7 @@ func (e *env) realRunnerSubtests(t *testing.T) {
 				}
 				time.Sleep(100 * time.Millisecond)
 			}
-			if err := e.cl.Cancel(id, c.signal, false); err != nil {
+			if err := e.cl.Cancel(id, c.signal, c.batch); err != nil {
 				t.Fatal(err)
 			}
 			st := e.wait(t, id, 60*time.Second)
@@ -437,6 +439,11 @@ func (e *env) realRunnerSubtests(t *testing.T) {
 			t.Logf("job %s ended %s after the cancel with %d of %d complete; runs %+v", id, st.State, nDone, nReceptors, readRuns(t, reg))
 			if nDone >= nReceptors {
 				t.Fatalf("job %s finished all simulations before the cancel took effect: the test proves nothing (make the batch slower)", id)
+			}
+			if c.batch {
+				if log, _ := os.ReadFile(filepath.Join(b.logs, "stilt-"+id+".err")); !strings.Contains(string(log), "forwarding to the job steps") {
+					t.Errorf("batch shell of job %s did not forward the TERM: %q", id, log)
+				}
 			}
 			if c.signal == "TERM" {
 				if runs := readRuns(t, reg); len(runs) != 1 || runs[0].status != "interrupted" {
