@@ -7,48 +7,40 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stilt-mpi/stilt-mpi/bench/report"
+	"github.com/stilt-mpi/stilt-mpi/met"
 	"github.com/stilt-mpi/stilt-mpi/slurm"
 	"github.com/stilt-mpi/stilt-mpi/slurm/slurmtest"
 )
 
-// standIn is a test double for the stilt-mpi binary, used until the batch
-// runner exists: `run quick.toml` prints the host and writes "ok" per rank;
-// `run long.toml` waits for SIGTERM and writes "checkpointed" (what the
-// runner must do before the time limit); `run fail.toml` exits 3;
-// `run X --shard i/K` and `merge X` write timestamps; `run bench.toml`
-// writes runner statistics to $STILT_STATS_FILE; `bench ...` runs the real
-// stilt-mpi built by the test.
+// standIn is a test double for the stilt-mpi binary, for what the real
+// runner cannot show quickly: `run long.toml` waits for SIGTERM and writes
+// "checkpointed" per rank (the TERM forwarding of the generated script);
+// `run fail.toml` exits 3; `run bench.toml` writes runner statistics to
+// $STILT_STATS_FILE; `bench ...` runs the real stilt-mpi built by the test.
+// Everything else runs the real stilt-mpi (see realRunnerSubtests).
 const standIn = `#!/bin/bash
 # TEST DOUBLE for stilt-mpi (slurm integration test)
 out=%s
 real=%s
 verb=$1; cfg=$(basename "$2")
 rank=${SLURM_PROCID:-0}
-now() { date +%%s%%N; }
 case "$verb/$cfg" in
-  run/quick.toml) hostname; echo ok > "$out/run.$SLURM_JOB_ID.$rank" ;;
   run/fail.toml)  echo "stand-in failing on purpose" >&2; exit 3 ;;
   run/long.toml)
     trap 'echo checkpointed > "$out/term.$SLURM_JOB_ID.$rank"; exit 0' TERM
     echo started > "$out/started.$SLURM_JOB_ID.$rank"
     for i in $(seq 1 300); do sleep 0.1; done
     echo "no TERM within 30 s" >&2; exit 1 ;;
-  run/array.toml)
-    [ "$3" = --shard ] || { echo "no --shard" >&2; exit 2; }
-    s=$(now); sleep 1
-    echo "$4 $s $(now)" > "$out/shard.${4%%%%/*}" ;;
   run/bench.toml)
     [ -d "$STILT_OUTPUT_DIR" ] || { echo "no STILT_OUTPUT_DIR" >&2; exit 2; }
     sleep 1
     if [ "$rank" = 0 ]; then echo '{"simulations": 6, "idle_fraction": 0.25}' > "$STILT_STATS_FILE"; fi ;;
   bench/*) exec "$real" "$@" ;;
-  merge/array.toml) echo "$(now) $(ls "$out" | grep -c '^shard\.')" > "$out/merge" ;;
   *) echo "stand-in: unexpected arguments $*" >&2; exit 2 ;;
 esac
 `
@@ -59,7 +51,8 @@ type env struct {
 	out    string // stand-in output
 	logs   string
 	binary string // stand-in
-	real   string // real stilt-mpi, built on demand by realBinary
+	real   string // real stilt-mpi, built by newEnv
+	met    string // synthetic met shared by the real batches (read only)
 	logsOf func() string
 }
 
@@ -69,12 +62,31 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(func() {
 		t.Logf("SLURM integration test (start to stop) took %v", time.Since(t0).Round(time.Millisecond))
 	})
-	// 8 declared CPUs (2 real cores): the subtests run in parallel, their jobs mostly sleep
-	c := slurmtest.StartCluster(t, 8)
 	dir := t.TempDir()
-	e := &env{cl: &slurm.Client{Conf: c.Conf, PollInterval: 200 * time.Millisecond},
-		dir: dir, out: filepath.Join(dir, "out"), logs: filepath.Join(dir, "logs"),
-		binary: filepath.Join(dir, "stand-in-stilt-mpi"), real: filepath.Join(dir, "stilt-mpi"), logsOf: c.Logs}
+	e := &env{dir: dir, out: filepath.Join(dir, "out"), logs: filepath.Join(dir, "logs"),
+		binary: filepath.Join(dir, "stand-in-stilt-mpi"), real: filepath.Join(dir, "stilt-mpi"), met: filepath.Join(dir, "met")}
+	// build the real binary while the cluster starts
+	built := make(chan error, 1)
+	go func() {
+		t0 := time.Now()
+		repo, _ := filepath.Abs("..")
+		build := exec.Command("go", "build", "-tags", "libsqlite3", "-o", e.real, "./cmd/stilt-mpi")
+		build.Dir = repo
+		out, err := build.CombinedOutput()
+		if err != nil {
+			err = fmt.Errorf("go build ./cmd/stilt-mpi: %v\n%s", err, out)
+		} else {
+			t.Logf("built stilt-mpi in %v", time.Since(t0).Round(time.Millisecond))
+		}
+		built <- err
+	}()
+	// 8 declared CPUs (2 real cores): the subtests run in parallel, their jobs are small
+	c := slurmtest.StartCluster(t, 8)
+	e.cl = &slurm.Client{Conf: c.Conf, PollInterval: 200 * time.Millisecond}
+	e.logsOf = c.Logs
+	if err := <-built; err != nil {
+		t.Fatal(err)
+	}
 	for _, d := range []string{e.out, e.logs} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatal(err)
@@ -83,9 +95,14 @@ func newEnv(t *testing.T) *env {
 	if err := os.WriteFile(e.binary, []byte(fmt.Sprintf(standIn, e.out, e.real)), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"quick.toml", "long.toml", "fail.toml", "array.toml", "bench.toml"} {
+	for _, f := range []string{"long.toml", "fail.toml"} {
 		os.WriteFile(filepath.Join(dir, f), []byte("# stand-in run.toml, not parsed\n"), 0o644)
 	}
+	if _, err := met.Synth(e.met, met.SynthSpec{}); err != nil {
+		t.Fatal(err)
+	}
+	// the slurm verb loads run.toml: bench.toml must be a valid one
+	writeRunToml(t, filepath.Join(dir, "bench.toml"), e.met, "bench-out", dir, 20, -2)
 	return e
 }
 
@@ -148,35 +165,12 @@ func (e *env) waitFor(t *testing.T, what string, limit time.Duration, cond func(
 func exists(p string) bool { _, err := os.Stat(p); return err == nil }
 
 // TestIntegration runs generated scripts on a real single-node SLURM
-// (scripts/slurm-up.sh, or $STILT_SLURM_CONF), with a stand-in for stilt-mpi.
+// (scripts/slurm-up.sh, or $STILT_SLURM_CONF), started once for all its
+// parallel subtests: the real stilt-mpi on small synthetic batches (see
+// realRunnerSubtests) and a stand-in for what the runner cannot show quickly.
 func TestIntegration(t *testing.T) {
 	e := newEnv(t)
-
-	t.Run("mpi mode completes", func(t *testing.T) {
-		t.Parallel()
-		p := e.write(t, e.opts(slurm.ModeMPI, "quick.toml"))
-		id, err := e.cl.Submit(p["mpi"])
-		if err != nil {
-			t.Fatal(err)
-		}
-		st := e.wait(t, id, 30*time.Second)
-		if !st.OK() {
-			t.Fatalf("job %s ended %s\n%s", id, st.State, e.jobLogs())
-		}
-		for rank := 0; rank < 2; rank++ {
-			b, err := os.ReadFile(filepath.Join(e.out, fmt.Sprintf("run.%s.%d", id, rank)))
-			if err != nil || strings.TrimSpace(string(b)) != "ok" {
-				t.Errorf("rank %d of job %s left no ok file: %v %q", rank, id, err, b)
-			}
-		}
-		host, _ := os.Hostname()
-		if b, _ := os.ReadFile(filepath.Join(e.logs, "it-quick-"+id+".out")); !strings.Contains(string(b), host) {
-			t.Errorf("job log lacks the host name %q: %q", host, b)
-		}
-		if !exists(filepath.Join(e.dir, "scratch-"+id)) {
-			t.Errorf("scratch directory scratch-%s not created", id)
-		}
-	})
+	e.realRunnerSubtests(t)
 
 	t.Run("failing run is FAILED", func(t *testing.T) {
 		t.Parallel()
@@ -188,64 +182,6 @@ func TestIntegration(t *testing.T) {
 		st := e.wait(t, id, 30*time.Second)
 		if st.State != slurm.Failed {
 			t.Errorf("job %s ended %s, want FAILED", id, st.State)
-		}
-	})
-
-	t.Run("array then dependent merge", func(t *testing.T) {
-		t.Parallel()
-		o := e.opts(slurm.ModeArray, "array.toml")
-		o.Tasks, o.Parallelism, o.NTasksPerNode = 3, 2, 1
-		p := e.write(t, o)
-		arr, err := e.cl.Submit(p["array"])
-		if err != nil {
-			t.Fatal(err)
-		}
-		merge, err := e.cl.Submit(p["merge"], "--dependency=afterany:"+arr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if st, err := e.cl.JobState(merge); err != nil {
-			t.Error(err)
-		} else if ast, err := e.cl.JobState(arr); err == nil && !ast.Done() {
-			if st.State != slurm.Pending {
-				t.Errorf("merge job while the array runs (%s): %s (%s), want PENDING", ast.State, st.State, st.Tasks[0].Reason)
-			} else if st.Tasks[0].Reason != "Dependency" {
-				t.Logf("merge job pending with reason %q (expected Dependency)", st.Tasks[0].Reason)
-			}
-		}
-		ast := e.wait(t, arr, 40*time.Second)
-		if !ast.OK() || len(ast.Tasks) != 3 {
-			t.Fatalf("array %s: %s with %d tasks %+v", arr, ast.State, len(ast.Tasks), ast.Tasks)
-		}
-		mst := e.wait(t, merge, 30*time.Second)
-		if !mst.OK() {
-			t.Fatalf("merge %s: %s", merge, mst.State)
-		}
-		var lastEnd int64
-		for i := 0; i < 3; i++ {
-			b, err := os.ReadFile(filepath.Join(e.out, "shard."+strconv.Itoa(i)))
-			if err != nil {
-				t.Fatalf("shard %d: %v", i, err)
-			}
-			f := strings.Fields(string(b))
-			if len(f) != 3 || f[0] != fmt.Sprintf("%d/3", i) {
-				t.Fatalf("shard %d wrote %q, want %d/3 and two times", i, b, i)
-			}
-			end, _ := strconv.ParseInt(f[2], 10, 64)
-			lastEnd = max(lastEnd, end)
-		}
-		b, err := os.ReadFile(filepath.Join(e.out, "merge"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		f := strings.Fields(string(b))
-		start, _ := strconv.ParseInt(f[0], 10, 64)
-		if len(f) != 2 || f[1] != "3" || start < lastEnd {
-			t.Errorf("merge saw %q; want 3 shard files and a start after the last shard's end %d", b, lastEnd)
-		}
-		logs, _ := filepath.Glob(filepath.Join(e.logs, "it-array-"+arr+"_*.out"))
-		if len(logs) != 3 {
-			t.Errorf("array logs %v, want 3 files it-array-%s_<i>.out", logs, arr)
 		}
 	})
 
@@ -290,14 +226,6 @@ func TestIntegration(t *testing.T) {
 
 	t.Run("CLI submits bench job, report reads it", func(t *testing.T) {
 		t.Parallel()
-		t0 := time.Now()
-		repo, _ := filepath.Abs("..")
-		build := exec.Command("go", "build", "-tags", "libsqlite3", "-o", e.real, "./cmd/stilt-mpi")
-		build.Dir = repo
-		if out, err := build.CombinedOutput(); err != nil {
-			t.Fatalf("go build ./cmd/stilt-mpi: %v\n%s", err, out)
-		}
-		t.Logf("built stilt-mpi in %v", time.Since(t0).Round(time.Millisecond))
 		results := filepath.Join(e.dir, "bench-results")
 		cli := func(args ...string) string {
 			cmd := exec.Command(e.real, args...)

@@ -12,10 +12,13 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/BurntSushi/toml"
 	"github.com/spf13/cobra"
 
 	"github.com/stilt-mpi/stilt-mpi/bench/report"
+	"github.com/stilt-mpi/stilt-mpi/config"
 	"github.com/stilt-mpi/stilt-mpi/slurm"
 )
 
@@ -45,6 +48,13 @@ Modes:
   bench  one job per node count in --nodes (e.g. 1,2,4), each writing
          bench-n<N>.json into --bench-dir; summarise with 'stilt-mpi bench report'
 
+Defaults come from the [slurm] table of RUN.toml (partition, account, qos,
+time, nodes, ntasks_per_node, mem, extra_sbatch, setup, scratch,
+signal_grace); a flag given on the command line overrides its key. RUN.toml
+must pass validation. The jobs run this executable (--binary to change it).
+--submit records the job ids in <output>/slurm/jobs.json, which
+'stilt-mpi status' reads to show the job states.
+
 Without -o and --submit the scripts are printed. Files: -o FILE for mpi; for
 array FILE and FILE's stem + .merge; for bench stem + .bench-n<N>. The default
 directory is <RUN.toml dir>/slurm, logs go to <script dir>/logs.`,
@@ -58,7 +68,7 @@ directory is <RUN.toml dir>/slurm, logs go to <script dir>/logs.`,
 	fl.StringVarP(&f.out, "output", "o", "", "script file to write (see above)")
 	fl.BoolVar(&f.submit, "submit", false, "submit with sbatch after writing")
 	fl.BoolVar(&f.wait, "wait", false, "with --submit: wait until every job has finished (exit 1 unless all completed)")
-	fl.StringVar(&f.nodes, "nodes", "", "nodes per job (mpi, array) or comma-separated node counts (bench); default 1")
+	fl.StringVar(&f.nodes, "nodes", "", "nodes per job (mpi, array; default [slurm] nodes) or comma-separated node counts (bench)")
 	fl.IntVar(&f.tasks, "tasks", 0, "array: number of shards K")
 	fl.IntVar(&f.parallelism, "parallelism", 0, "array: at most P shards at a time (0 = no limit)")
 	fl.StringVar(&f.partition, "partition", "", "SLURM partition")
@@ -72,7 +82,7 @@ directory is <RUN.toml dir>/slurm, logs go to <script dir>/logs.`,
 	fl.StringArrayVar(&f.extra, "extra-sbatch", nil, "extra #SBATCH directive (repeatable), e.g. --exclusive")
 	fl.StringArrayVar(&f.setup, "setup", nil, "shell line run before the work (repeatable), e.g. 'module load openmpi'")
 	fl.StringVar(&f.scratch, "scratch", "", "scratch directory template containing $SLURM_JOB_ID (default $SLURM_TMPDIR, else "+slurm.DefaultScratchFallback+")")
-	fl.IntVar(&f.signalGrace, "signal-grace", 0, fmt.Sprintf("seconds before the time limit to send TERM for checkpointing (default %d, negative = off)", slurm.DefaultSignalGrace))
+	fl.IntVar(&f.signalGrace, "signal-grace", 0, "seconds before the time limit to send TERM for checkpointing (default [slurm] signal_grace; negative = off)")
 	fl.StringVar(&f.logDir, "log-dir", "", "directory for job logs (default <script dir>/logs)")
 	fl.StringVar(&f.binary, "binary", "", "stilt-mpi executable used by the jobs (default: this executable)")
 	fl.StringVar(&f.benchDir, "bench-dir", "", "bench: directory for results (default <RUN.toml dir>/bench)")
@@ -80,9 +90,12 @@ directory is <RUN.toml dir>/slurm, logs go to <script dir>/logs.`,
 	return cmd
 }
 
-// slurmOptions maps the flags onto slurm.Options (pure; no file system
-// access besides making paths absolute).
-func slurmOptions(runToml string, f slurmFlags) (slurm.Options, string, error) {
+// slurmOptions maps [slurm] of run.toml (sl, may be nil) and the flags onto
+// slurm.Options: a flag given on the command line (changed reports which)
+// overrides the run.toml value. graceSet says whether run.toml sets
+// signal_grace itself (otherwise its default is shortened to a quarter of a
+// short time limit). Pure apart from making paths absolute.
+func slurmOptions(runToml string, f slurmFlags, sl *config.Slurm, graceSet bool, changed func(flag string) bool) (slurm.Options, string, error) {
 	absRun, err := filepath.Abs(runToml)
 	if err != nil {
 		return slurm.Options{}, "", err
@@ -101,6 +114,48 @@ func slurmOptions(runToml string, f slurmFlags) (slurm.Options, string, error) {
 		ExtraSBATCH: f.extra, Setup: f.setup, Scratch: f.scratch, SignalGrace: f.signalGrace,
 		LogDir: f.logDir, MPI: f.mpi, Binary: f.binary, RunConfig: absRun,
 		Tasks: f.tasks, Parallelism: f.parallelism, BenchDir: f.benchDir,
+	}
+	nodesFromConfig := 0
+	if sl != nil {
+		from := func(flag string) bool { return !changed(flag) }
+		if from("time") {
+			o.Time = sl.Time
+		}
+		if from("partition") {
+			o.Partition = sl.Partition
+		}
+		if from("account") {
+			o.Account = sl.Account
+		}
+		if from("qos") {
+			o.QOS = sl.QOS
+		}
+		if from("mem") {
+			o.Mem = sl.Mem
+		}
+		if from("ntasks-per-node") {
+			o.NTasksPerNode = sl.NTasksPerNode
+		}
+		if from("nodes") {
+			nodesFromConfig = sl.Nodes
+		}
+		if from("extra-sbatch") {
+			o.ExtraSBATCH = append([]string(nil), sl.ExtraSbatch...)
+		}
+		if from("setup") {
+			o.Setup = append([]string(nil), sl.Setup...)
+		}
+		if from("scratch") && sl.Scratch != "" {
+			// the runner makes per-job folders below it, but the batch
+			// script's STILT_SCRATCH must not be shared by concurrent jobs
+			o.Scratch = sl.Scratch
+			if !strings.Contains(o.Scratch, "$SLURM_JOB_ID") && !strings.Contains(o.Scratch, "${SLURM_JOB_ID}") {
+				o.Scratch = strings.TrimRight(o.Scratch, "/") + "/${SLURM_JOB_ID}"
+			}
+		}
+		if from("signal-grace") {
+			o.SignalGrace = graceSeconds(sl.SignalGrace, graceSet, o.Time)
+		}
 	}
 	if o.LogDir == "" {
 		o.LogDir = filepath.Join(scriptDir, "logs")
@@ -123,7 +178,7 @@ func slurmOptions(runToml string, f slurmFlags) (slurm.Options, string, error) {
 			return o, "", err
 		}
 		o.BenchNodes = nodes
-	} else if f.nodes != "" {
+	} else if f.nodes != "" && changed("nodes") {
 		n, err := strconv.Atoi(f.nodes)
 		if err != nil {
 			return o, "", &slurm.OptionError{Option: "nodes", Value: f.nodes, Reason: "want one integer in " + f.mode + " mode (lists are for --mode bench)"}
@@ -132,11 +187,54 @@ func slurmOptions(runToml string, f slurmFlags) (slurm.Options, string, error) {
 			return o, "", &slurm.OptionError{Option: "nodes", Value: f.nodes, Reason: "must be >= 1"}
 		}
 		o.Nodes = n
+	} else {
+		o.Nodes = nodesFromConfig
 	}
 	if o.Mode != slurm.ModeBench && f.benchDir != "" {
 		return o, "", &slurm.OptionError{Option: "bench-dir", Value: f.benchDir, Reason: "applies to --mode bench only"}
 	}
-	return o, scriptDir, o.Validate()
+	if err := o.Validate(); err != nil {
+		var oe *slurm.OptionError
+		if errors.As(err, &oe) && sl != nil && !changed(oe.Option) && oe.Option != "mode" && oe.Option != "tasks" {
+			return o, scriptDir, fmt.Errorf("%s [slurm] %s: %w", absRun, strings.ReplaceAll(oe.Option, "-", "_"), err)
+		}
+		return o, scriptDir, err
+	}
+	return o, scriptDir, nil
+}
+
+// graceSeconds converts [slurm] signal_grace into Options.SignalGrace: 0
+// (set explicitly) turns the signal off; when run.toml does not set it, its
+// default is shortened to a quarter of a time limit that is too short for it
+// (Options' rule for SignalGrace 0).
+func graceSeconds(d time.Duration, set bool, limit string) int {
+	if d <= 0 {
+		if set {
+			return -1
+		}
+		return 0
+	}
+	secs := int((d + time.Second - 1) / time.Second)
+	if !set && limit != "" {
+		if l, err := slurm.ParseTimeLimit(limit); err == nil && l > 0 && secs > l/4 {
+			return 0
+		}
+	}
+	return secs
+}
+
+// tomlSets reports whether the TOML file at path sets table.key.
+func tomlSets(path, table, key string) bool {
+	var tree map[string]any
+	if _, err := toml.DecodeFile(path, &tree); err != nil {
+		return false
+	}
+	t, ok := tree[table].(map[string]any)
+	if !ok {
+		return false
+	}
+	_, ok = t[key]
+	return ok
 }
 
 func slurmNodeList(s string) ([]int, error) {
@@ -175,12 +273,13 @@ func runSlurm(cmd *cobra.Command, runToml string, f slurmFlags) error {
 	if f.wait && !f.submit {
 		return badInput(errors.New("--wait needs --submit"))
 	}
-	o, scriptDir, err := slurmOptions(runToml, f)
+	cfg, err := config.Load(runToml)
 	if err != nil {
 		return badInput(err)
 	}
-	if _, err := os.Stat(o.RunConfig); err != nil {
-		return badInput(fmt.Errorf("run config: %w", err))
+	o, scriptDir, err := slurmOptions(runToml, f, &cfg.Slurm, tomlSets(runToml, "slurm", "signal_grace"), cmd.Flags().Changed)
+	if err != nil {
+		return badInput(err)
 	}
 	scripts, err := slurm.Generate(o)
 	if err != nil {
@@ -225,18 +324,34 @@ func runSlurm(cmd *cobra.Command, runToml string, f slurmFlags) error {
 	}
 	ids := map[string]string{}
 	var order []string
+	sub := slurm.Submission{Mode: o.Mode, RunConfig: o.RunConfig, Tasks: o.Tasks}
+	var submitErr error
 	for _, s := range scripts {
 		var extra []string
+		j := slurm.SubmittedJob{Name: s.Name, Script: paths[s.Name]}
 		if s.AfterAny != "" {
-			extra = append(extra, "--dependency=afterany:"+ids[s.AfterAny])
+			j.AfterAny = ids[s.AfterAny]
+			extra = append(extra, "--dependency=afterany:"+j.AfterAny)
 		}
 		id, err := slurm.Submit(paths[s.Name], extra...)
 		if err != nil {
-			return fmt.Errorf("submit %s: %w", s.Name, err)
+			submitErr = fmt.Errorf("submit %s: %w", s.Name, err)
+			break
 		}
 		ids[s.Name] = id
+		j.ID = id
+		sub.Jobs = append(sub.Jobs, j)
 		order = append(order, s.Name)
 		fmt.Fprintf(stdout, "submitted %s job %s (%s)\n", s.Name, id, paths[s.Name])
+	}
+	if len(sub.Jobs) > 0 {
+		// what `stilt-mpi status` reports next to the registry counts
+		if err := slurm.RecordSubmission(cfg.OutputDir(), sub); err != nil {
+			fmt.Fprintf(cmd.ErrOrStderr(), "stilt-mpi slurm: warning: job ids not recorded: %v\n", err)
+		}
+	}
+	if submitErr != nil {
+		return submitErr
 	}
 	if !f.wait {
 		return nil
