@@ -2,8 +2,11 @@ package batch
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -126,7 +129,10 @@ func Run(ctx context.Context, w World, cfgPath string, opt RunOptions) error {
 	if err := os.MkdirAll(scratch, 0o755); err != nil {
 		return fmt.Errorf("rank %d: scratch %s: %w", w.Rank(), scratch, err)
 	}
-	defer os.RemoveAll(scratch)
+	defer func() {
+		os.RemoveAll(scratch)
+		os.Remove(filepath.Dir(scratch)) // the job folder, once every rank is done
+	}()
 	runner, err := NewRunner(cfg, p.Specs, scratch, host)
 	if err != nil {
 		return err
@@ -143,7 +149,13 @@ func Run(ctx context.Context, w World, cfgPath string, opt RunOptions) error {
 	fmt.Fprintf(opt.Log, "run %s: %d simulations pending on %d ranks (engine %s)\n", p.RunID, len(p.Specs), w.Size(), runner.Name)
 	sink := &registrySink{store: store, runID: p.RunID, host: host, scenes: state, log: opt.Log}
 	co := &Coordinator{Comm: w, Sched: &schedAdapter{s: sched, max: cfg.MPI.BlockSize}, Sink: sink, Local: runner.Simulate, Progress: prog}
+	t0 := time.Now()
 	loopErr := co.Run(ctx)
+	if path := os.Getenv("STILT_STATS_FILE"); path != "" && loopErr == nil {
+		if err := writeJSONAtomic(path, sink.stats(w.Size(), time.Since(t0))); err != nil {
+			loopErr = err
+		}
+	}
 	status := registry.RunComplete
 	if loopErr != nil {
 		status = registry.RunFailed
@@ -164,8 +176,29 @@ func Run(ctx context.Context, w World, cfgPath string, opt RunOptions) error {
 	}
 	if loopErr == nil && ctx.Err() != nil {
 		fmt.Fprintf(opt.Log, "run %s interrupted: in-flight simulations are pending again; rerun to resume\n", p.RunID)
+		return ErrInterrupted
 	}
 	return loopErr
+}
+
+// ErrInterrupted is returned by rank 0 when a signal stopped the run after
+// it recorded every simulation in flight as pending: the state is clean, but
+// the batch is not done (a rerun resumes).
+var ErrInterrupted = errors.New("run interrupted by a signal: in-flight simulations are pending again; rerun to resume")
+
+func writeJSONAtomic(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }
 
 // prepare is rank 0's set-up: configuration, plan, registry, scheduler.
@@ -338,6 +371,35 @@ type registrySink struct {
 	host   string
 	scenes *sceneState
 	log    io.Writer
+
+	// run statistics (bench reports)
+	done, failed int
+	busy         map[int]float64 // rank -> seconds spent in simulations
+}
+
+// RunStats summarises one run for scaling benchmarks ($STILT_STATS_FILE).
+type RunStats struct {
+	Simulations  int       `json:"simulations"` // finished (complete, empty or failed) in this run
+	Failed       int       `json:"failed"`
+	IdleFraction float64   `json:"idle_fraction"` // 1 - busy rank-seconds / (ranks x wall)
+	Ranks        int       `json:"ranks"`
+	WallSeconds  float64   `json:"wall_seconds"`
+	BusySeconds  []float64 `json:"busy_seconds_per_rank"`
+}
+
+func (s *registrySink) stats(ranks int, wall time.Duration) RunStats {
+	st := RunStats{Simulations: s.done, Failed: s.failed, Ranks: ranks, WallSeconds: wall.Seconds(), BusySeconds: make([]float64, ranks)}
+	total := 0.0
+	for r, b := range s.busy {
+		if r >= 0 && r < ranks {
+			st.BusySeconds[r] = b
+		}
+		total += b
+	}
+	if cap := float64(ranks) * wall.Seconds(); cap > 0 {
+		st.IdleFraction = math.Max(0, math.Min(1, 1-total/cap))
+	}
+	return st
 }
 
 func (s *registrySink) MarkRunning(ids []string, rank int) error {
@@ -369,7 +431,15 @@ func (s *registrySink) Commit(r Result) error {
 	if err := s.store.CommitResult(context.Background(), rr); err != nil {
 		return err
 	}
+	if s.busy == nil {
+		s.busy = map[int]float64{}
+	}
+	s.busy[r.Rank] += float64(r.Finished-r.Started) / 1e9
 	if rr.Status != registry.StatusPending {
+		s.done++
+		if rr.Status == registry.StatusFailed {
+			s.failed++
+		}
 		return s.scenes.ended(r.SimID)
 	}
 	return nil

@@ -141,12 +141,12 @@ type Slurm struct {
 }
 
 // ScratchDir returns the node-local scratch directory: [project] scratch_dir,
-// else $SLURM_TMPDIR, else $TMPDIR, else /tmp (evaluated at call time).
+// else $STILT_SCRATCH (generated SLURM scripts set it), else $SLURM_TMPDIR, else $TMPDIR, else /tmp (evaluated at call time).
 func (c *Config) ScratchDir() string {
 	if c.Project.ScratchDir != "" {
 		return c.Project.ScratchDir
 	}
-	for _, env := range []string{"SLURM_TMPDIR", "TMPDIR"} {
+	for _, env := range []string{"STILT_SCRATCH", "SLURM_TMPDIR", "TMPDIR"} {
 		if v := os.Getenv(env); v != "" {
 			return v
 		}

@@ -147,6 +147,11 @@ func Parse(data []byte, path string) (*Config, error) {
 	default:
 		c.Output.Directory = filepath.Join(c.Dir, "out")
 	}
+	// STILT_OUTPUT_DIR (set by generated SLURM bench jobs, one per size)
+	// overrides the output directory and with it the default registry.
+	if env := os.Getenv("STILT_OUTPUT_DIR"); env != "" {
+		c.Output.Directory = resolve(env)
+	}
 	c.Project.OutputDir = c.Output.Directory
 
 	// [mpi]

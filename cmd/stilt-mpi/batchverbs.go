@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -35,6 +36,7 @@ func init() {
 			}
 			store, err := registry.OpenReadOnly(cfg.RegistryPath())
 			if err != nil {
+				writeSlurmStatus(cmd.OutOrStdout(), cfg.OutputDir()) // a pending job has no registry yet
 				return fmt.Errorf("%s: %w (has `stilt-mpi run` been started?)", cfg.RegistryPath(), err)
 			}
 			defer store.Close()
@@ -56,7 +58,24 @@ func init() {
 				}
 				return nil
 			}
-			return registry.FormatStatus(cmd.OutOrStdout(), counts, fails, jsonOut)
+			if jsonOut {
+				jobs, err := slurmStatusJSON(cfg.OutputDir())
+				if err != nil {
+					jobs = nil
+				}
+				if fails == nil {
+					fails = []registry.FailureGroup{}
+				}
+				out := map[string]any{"counts": counts, "failures": fails, "slurm": jobs}
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetIndent("", "  ")
+				return enc.Encode(out)
+			}
+			if err := registry.FormatStatus(cmd.OutOrStdout(), counts, fails, false); err != nil {
+				return err
+			}
+			writeSlurmStatus(cmd.OutOrStdout(), cfg.OutputDir())
+			return nil
 		},
 	}
 	status.Flags().BoolVar(&jsonOut, "json", false, "machine-readable output")

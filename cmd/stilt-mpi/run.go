@@ -34,7 +34,7 @@ skipped (--no-skip recomputes them); a rerun after a crash or SIGTERM resumes.`,
 			err = batch.Run(ctx, batch.MPIWorld{C: comm}, args[0], opt)
 			var bad batch.BadInputError
 			var planErr batch.PlanError
-			if err != nil && comm.Size() > 1 && !errors.As(err, &planErr) {
+			if err != nil && comm.Size() > 1 && !errors.As(err, &planErr) && !errors.Is(err, batch.ErrInterrupted) {
 				// a failed rank must not leave the others waiting
 				os.Stderr.WriteString("stilt-mpi: rank error: " + err.Error() + "\n")
 				code := 1
