@@ -118,3 +118,93 @@ trajectories = true
 		}
 	}
 }
+
+// TestHysplitErrorPass: with a transport-error group configured, hycs_std
+// runs a second (error) pass; its footprint is stored as <name>_error and its
+// particles as <sim_id>_error.parquet.
+func TestHysplitErrorPass(t *testing.T) {
+	hdir := os.Getenv("STILT_HYSPLIT_DIR")
+	if hdir == "" {
+		t.Skip("STILT_HYSPLIT_DIR is not set: no HYSPLIT install to run hycs_std (NOAA's binary is never bundled)")
+	}
+	metDir := testenv.Shared(t, "met")
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "receptors.csv"), []byte("time,latitude,longitude,altitude\n2019-05-30 11:00:00,40.766,-111.848,5\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	toml := `[project]
+output_dir = "out"
+[receptors]
+path = "receptors.csv"
+[met.hrrr]
+directory = "` + metDir + `"
+file_format = "%Y%m%d_%H"
+file_tres = "6h"
+[transport]
+engine = "hysplit"
+hysplit_dir = "` + hdir + `"
+[params]
+n_hours = -2
+numpar = 50
+siguverr = 1.0
+tluverr = 60
+zcoruverr = 100
+horcoruverr = 5
+[footprints.slc]
+xmin = -112.3
+xmax = -111.52
+ymin = 40.39
+ymax = 40.95
+xres = 0.01
+time_integrate = true
+[output]
+trajectories = true
+`
+	path := filepath.Join(dir, "run.toml")
+	if err := os.WriteFile(path, []byte(toml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	specs, err := Plan(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewRunner(cfg, specs, filepath.Join(dir, "scratch"), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := specs[0].ID
+	res := r.Simulate(context.Background(), id)
+	if res.Status != StatusComplete || res.ErrMsg != "" {
+		t.Fatalf("%s %s %s", res.Status, res.ErrClass, res.ErrMsg)
+	}
+	if res.Outputs["slc"] == nil || res.Outputs["slc_error"] == nil {
+		t.Fatalf("outputs %v", len(res.Outputs))
+	}
+	main, errT := new(footprint.Grid), new(footprint.Grid)
+	if err := main.UnmarshalBinary(res.Outputs["slc"]); err != nil {
+		t.Fatal(err)
+	}
+	if err := errT.UnmarshalBinary(res.Outputs["slc_error"]); err != nil {
+		t.Fatal(err)
+	}
+	same := true
+	for i := range main.Data {
+		if main.Data[i] != errT.Data[i] {
+			same = false
+		}
+	}
+	if same {
+		t.Error("error-pass footprint equals the main footprint: the wind errors had no effect")
+	}
+	et, err := particle.ReadParquet(filepath.Join(cfg.OutputDir(), "simulations", id, id+"_error.parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if et.Len() == 0 || et.Meta[particle.MetaIsError] != "true" {
+		t.Errorf("error trajectory: %d rows, is_error %q", et.Len(), et.Meta[particle.MetaIsError])
+	}
+}

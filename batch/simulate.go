@@ -139,7 +139,15 @@ func (r *Runner) Simulate(ctx context.Context, id string) (res Result) {
 	sim := transport.Simulation{ID: id, Receptor: spec.Receptor, MetFiles: files, NHours: p.NHours, NumPar: p.NumPar,
 		Seed: hysplit.SeedFor(uint64(r.Cfg.Project.Seed), id), Params: NativeParams(p)}
 	t0 := time.Now()
-	tab, err := r.Engine.Run(ctx, sim)
+	var (
+		tab, errTab *particle.Table
+		errPass     error
+	)
+	if ee, ok := r.Engine.(transport.ErrorEngine); ok && p.WindErrTF() > 0 {
+		tab, errTab, errPass, err = ee.RunWithError(ctx, sim)
+	} else {
+		tab, err = r.Engine.Run(ctx, sim)
+	}
 	res.TransportSec = time.Since(t0).Seconds()
 	if err != nil {
 		var f *hysplit.Failure
@@ -168,11 +176,25 @@ func (r *Runner) Simulate(ctx context.Context, id string) (res Result) {
 		if tab, err = footprint.HNF(tab, p.VegHt, spec.Receptor.Heights[0]); err != nil {
 			return fail(ClassFootprint, err)
 		}
+		if errTab != nil {
+			if errTab, err = footprint.HNF(errTab, p.VegHt, spec.Receptor.Heights[0]); err != nil {
+				return fail(ClassFootprint, err)
+			}
+		}
 	}
 	if r.SimDir != "" && r.Cfg.Output.Trajectories {
-		if err := r.writeTrajectory(id, spec, files, tab); err != nil {
+		if err := r.writeTrajectory(id, id+"_traj.parquet", spec, files, tab, false); err != nil {
 			return fail(ClassOutput, err)
 		}
+		if errTab != nil {
+			if err := r.writeTrajectory(id, id+"_error.parquet", spec, files, errTab, true); err != nil {
+				return fail(ClassOutput, err)
+			}
+		}
+	}
+	if errPass != nil {
+		// as PYSTILT: a failed error pass is logged, the simulation stands
+		res.ErrMsg = "error pass failed: " + errPass.Error()
 	}
 	t1 := time.Now()
 	empty := 0
@@ -191,6 +213,17 @@ func (r *Runner) Simulate(ctx context.Context, id string) (res Result) {
 			return fail(ClassFootprint, err)
 		}
 		res.Outputs[fp.spec.Name] = b
+		if errTab != nil {
+			eg, err := r.footprint(errTab, spec, fp)
+			if err != nil {
+				return fail(ClassFootprint, fmt.Errorf("error footprint %s: %w", fp.spec.Name, err))
+			}
+			eb, err := eg.MarshalBinary()
+			if err != nil {
+				return fail(ClassFootprint, err)
+			}
+			res.Outputs[fp.spec.Name+"_error"] = eb
+		}
 		if r.SimDir != "" && r.Cfg.Output.PerSimulationNetCDF {
 			dir := filepath.Join(r.SimDir, id)
 			if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -314,7 +347,7 @@ func (r *Runner) selectMet(s SimSpec) ([]string, error) {
 	return files, nil
 }
 
-func (r *Runner) writeTrajectory(id string, spec SimSpec, files []string, tab *particle.Table) error {
+func (r *Runner) writeTrajectory(id, name string, spec SimSpec, files []string, tab *particle.Table, isError bool) error {
 	dir := filepath.Join(r.SimDir, id)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -332,6 +365,6 @@ func (r *Runner) writeTrajectory(id string, spec SimSpec, files []string, tab *p
 		return err
 	}
 	meta := map[string]string{particle.MetaReceptor: rj, particle.MetaParams: string(params),
-		particle.MetaMetFiles: string(mf), particle.MetaIsError: "false", "stilt:engine": r.Name}
-	return particle.WriteParquet(filepath.Join(dir, id+"_traj.parquet"), tab, meta)
+		particle.MetaMetFiles: string(mf), particle.MetaIsError: fmt.Sprint(isError), "stilt:engine": r.Name}
+	return particle.WriteParquet(filepath.Join(dir, name), tab, meta)
 }

@@ -108,9 +108,9 @@ func Export(ctx context.Context, cfg *config.Config, scene string, perSim bool, 
 				if err := g.UnmarshalBinary(b.Data); err != nil {
 					return fmt.Errorf("%s footprint %s: %w", s.ID, b.Name, err)
 				}
-				name := s.ID + "_foot.nc"
-				if len(cfg.Footprints()) > 1 {
-					name = s.ID + "_" + b.Name + "_foot.nc"
+				name := s.ID + "_" + b.Name + "_foot.nc"
+				if fps := cfg.Footprints(); len(fps) == 1 && fps[0].Name == b.Name {
+					name = s.ID + "_foot.nc" // R-STILT's name
 				}
 				dir := filepath.Join(cfg.OutputDir(), "simulations", s.ID)
 				if err := os.MkdirAll(dir, 0o755); err != nil {

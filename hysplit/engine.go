@@ -35,8 +35,21 @@ type Engine struct {
 
 // Run implements transport.Engine.
 func (e *Engine) Run(ctx context.Context, sim transport.Simulation) (*particle.Table, error) {
+	tab, _, _, err := e.run(ctx, sim, false)
+	return tab, err
+}
+
+// RunWithError implements transport.ErrorEngine: the main run, then, when a
+// transport-error group (siguverr..., sigzierr...) is configured, the error
+// pass in the same run directory (WINDERR/ZIERR, WINDERRTF=k). A failed error
+// pass is returned as errPass and leaves errTab nil.
+func (e *Engine) RunWithError(ctx context.Context, sim transport.Simulation) (main, errTab *particle.Table, errPass, err error) {
+	return e.run(ctx, sim, e.Params.WindErrTF() > 0)
+}
+
+func (e *Engine) run(ctx context.Context, sim transport.Simulation, withError bool) (main, errTab *particle.Table, errPass, err error) {
 	if e.Install == nil {
-		return nil, fmt.Errorf("hysplit engine: %w", ErrNotFound)
+		return nil, nil, nil, fmt.Errorf("hysplit engine: %w", ErrNotFound)
 	}
 	p := e.Params
 	if sim.NHours != 0 {
@@ -51,7 +64,7 @@ func (e *Engine) Run(ctx context.Context, sim transport.Simulation) (*particle.T
 	}
 	rnd, err := RandomFor(krand, e.ProjectSeed, sim.ID)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	p.KRand = rnd.KRAND
 	if rnd.WriteSeed {
@@ -62,7 +75,7 @@ func (e *Engine) Run(ctx context.Context, sim transport.Simulation) (*particle.T
 	}
 	dir, err := PrepareRunDir(e.Install, RunDirOptions{Scratch: e.Scratch, Name: sim.ID, MetFiles: sim.MetFiles, KeepOnFailure: e.KeepFailed})
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	metLines := make([]string, len(dir.MetFiles))
 	for i, f := range dir.MetFiles {
@@ -79,7 +92,7 @@ func (e *Engine) Run(ctx context.Context, sim transport.Simulation) (*particle.T
 		dir.Cleanup(failed)
 	}()
 	if err := WriteInputs(dir.Path, Inputs{Receptor: sim.Receptor, MetFiles: metLines, Params: p}); err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	timeout := e.Timeout
 	if timeout <= 0 {
@@ -87,15 +100,37 @@ func (e *Engine) Run(ctx context.Context, sim transport.Simulation) (*particle.T
 	}
 	res, err := Execute(ctx, dir.Path, ExecOptions{Timeout: timeout, Grace: e.Grace, Varsiwant: p.VarsiWant, RemoveDat: true})
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	failed = false
 	tab := res.Particles
 	if sim.Receptor.NumPoints() > 1 && !tab.Has("xhgt") {
 		if err := particle.AddReleaseHeights(tab, sim.Receptor, p.NumPar); err != nil {
-			return nil, err
+			return nil, nil, nil, err
 		}
 	}
 	tab.Meta["engine"] = "hysplit"
-	return tab, nil
+	if !withError {
+		return tab, nil, nil, nil
+	}
+	// Error pass: WINDERR/ZIERR, SETUP.CFG with WINDERRTF=k, run again.
+	if errPass = WriteInputs(dir.Path, Inputs{Receptor: sim.Receptor, MetFiles: metLines, Params: p, ErrorPass: true}); errPass != nil {
+		return tab, nil, errPass, nil
+	}
+	eres, errPass := Execute(ctx, dir.Path, ExecOptions{Timeout: timeout, Grace: e.Grace, Varsiwant: p.VarsiWant, RemoveDat: true, Label: "error"})
+	if errPass != nil {
+		if ctx.Err() != nil {
+			return nil, nil, nil, errPass // interrupted: the whole simulation goes back to pending
+		}
+		return tab, nil, errPass, nil
+	}
+	et := eres.Particles
+	if sim.Receptor.NumPoints() > 1 && !et.Has("xhgt") {
+		if err := particle.AddReleaseHeights(et, sim.Receptor, p.NumPar); err != nil {
+			return tab, nil, err, nil
+		}
+	}
+	et.Meta["engine"] = "hysplit"
+	et.Meta["is_error"] = "true"
+	return tab, et, nil, nil
 }
