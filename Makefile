@@ -6,6 +6,8 @@ LDFLAGS   := -X main.version=$(VERSION)
 BIN       := bin/stilt-mpi
 export OMPI_ALLOW_RUN_AS_ROOT=1
 export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+# ranks waiting in MPI yield the core (tests and demos oversubscribe 2 cores)
+export OMPI_MCA_mpi_yield_when_idle=1
 # Shared reference data (read-only); tests skip when absent outside CI.
 export STILT_SHARED ?= $(abspath ../shared)
 

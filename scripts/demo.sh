@@ -4,7 +4,7 @@
 # mpirun is missing); outputs under examples/demo-out/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_mpi_yield_when_idle=1
 BIN=$PWD/bin/stilt-mpi
 CFG=examples/demo.run.toml
 OUT=examples/demo-out
