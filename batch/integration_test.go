@@ -797,7 +797,7 @@ func TestBadInput(t *testing.T) {
 	out := stilt(t, 2, "run", cfg)
 	got := readRegistry(t, regPath(cfg))
 	id := func(r rec) string {
-		return fmt.Sprintf("syn_20190530%02d00_%.3f_%.3f_%g", r.Hour, r.Lon, r.Lat, r.Alt)
+		return fmt.Sprintf("syn_20190530%02d00_%v_%v_%v", r.Hour, r.Lon, r.Lat, r.Alt)
 	}
 	cases := []struct {
 		r      rec
@@ -807,8 +807,8 @@ func TestBadInput(t *testing.T) {
 	}{
 		{rs[0], "complete", "", ""},
 		{rs[1], "failed", ClassMissingMet, "met"},
-		{rs[2], "failed", "", ""}, // class checked below: any recorded class
-		{rs[3], "complete-empty", "", "f:"},
+		{rs[2], "failed", "", ""},         // class checked below: any recorded class
+		{rs[3], "complete-empty", "", ""}, // the registry keeps no message; the scene file does (below)
 		{rs[4], "complete", "", ""},
 	}
 	for _, c := range cases {
@@ -835,6 +835,14 @@ func TestBadInput(t *testing.T) {
 	if !strings.Contains(scenes["s.nc"], `"failed"`) || !strings.Contains(scenes["t.nc"], `"complete-empty"`) {
 		t.Errorf("scene files do not record the failed / empty simulations")
 	}
+	for _, want := range []string{`"MISSING_MET_FILES meteorology in`, `"TRANSPORT_ERROR simulation`} {
+		if !strings.Contains(scenes["s.nc"], want) {
+			t.Errorf("scene s.nc: error variable lacks %s", want)
+		}
+	}
+	if !regexp.MustCompile(`"empty: [^"]+"`).MatchString(scenes["t.nc"]) {
+		t.Errorf("scene t.nc: the complete-empty member has no reason in its error variable:\n%s", scenes["t.nc"])
+	}
 	st := stilt(t, 1, "status", "--failed", cfg)
 	for _, c := range cases {
 		if c.status == "failed" {
@@ -845,4 +853,46 @@ func TestBadInput(t *testing.T) {
 		}
 	}
 	t.Logf("status --failed:\n%s", st)
+}
+
+// TestCrashingEngine: a hycs_std that kills itself with SIGSEGV (the
+// fake_hycs_crash.sh TEST DOUBLE of package hysplit) makes every simulation
+// a recorded CRASH failure; the batch still ends and writes its scene file.
+func TestCrashingEngine(t *testing.T) {
+	setup(t)
+	exe, err := filepath.Abs("../hysplit/testdata/fake_hycs_crash.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(exe); err != nil {
+		t.Skipf("test double missing: %v", err)
+	}
+	bdy := t.TempDir() // data tables: the test double reads none of them
+	for _, n := range []string{"ASCDATA.CFG", "LANDUSE.ASC", "ROUGLEN.ASC", "TERRAIN.ASC"} {
+		if err := os.WriteFile(filepath.Join(bdy, n), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rs := standardReceptors(3)
+	cfg := newBatch(t, rs, batchOpts{transport: fmt.Sprintf("engine = \"hysplit\"\nhycs_std = %q\nbdyfiles = %q\ntimeout = \"30s\"\n", exe, bdy)})
+	out := stilt(t, 2, "run", cfg)
+	got := readRegistry(t, regPath(cfg))
+	if len(got) != len(rs) {
+		t.Fatalf("%d simulations registered, want %d", len(got), len(rs))
+	}
+	for id, g := range got {
+		if g.Status != "failed" || g.Class != "CRASH" || !strings.Contains(g.Msg, "signal") {
+			t.Errorf("%s: status %q class %q message %q; want failed CRASH with the signal", id, g.Status, g.Class, g.Msg)
+		}
+	}
+	if !strings.Contains(out, fmt.Sprintf("progress: %d/%d", len(rs), len(rs))) {
+		t.Errorf("the batch did not reach %d/%d:\n%s", len(rs), len(rs), out)
+	}
+	if s := dumpScenes(t, cfg); len(s) != len(rs) {
+		t.Errorf("scene files %v, want one per scene (%d)", keys(s), len(rs))
+	}
+	st := stilt(t, 1, "status", "--failed", cfg)
+	if !strings.Contains(st, fmt.Sprintf("CRASH (%d)", len(rs))) {
+		t.Errorf("status --failed does not group the crashes:\n%s", st)
+	}
 }
