@@ -487,6 +487,14 @@ func TestProgressLines(t *testing.T) {
 	if m := re.FindStringSubmatch(last); m[1] != strconv.Itoa(nStandard) || m[4] != "0s" {
 		t.Errorf("last progress line %q: want %d/%d done and eta 0s", last, nStandard, nStandard)
 	}
+	// end-of-run timing summary of the single rank
+	sum := regexp.MustCompile(`(?m)^rank 0: (\d+) results, busy [0-9.]+ s of [0-9.]+ s wall, idle -?[0-9.]+%$`).FindStringSubmatch(refOut)
+	if sum == nil || sum[1] != strconv.Itoa(nStandard) {
+		t.Errorf("no \"rank 0: %d results, busy ...\" summary line in:\n%s", nStandard, refOut)
+	}
+	if !regexp.MustCompile(`(?m)^rank 0 overhead: [0-9.]+ ms per committed result \(42 results`).MatchString(refOut) {
+		t.Errorf("no rank 0 overhead line in:\n%s", refOut)
+	}
 }
 
 // rankPids returns the pids of the ranks started by mpirun (its children),

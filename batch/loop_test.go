@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -124,12 +125,13 @@ func TestCoordinatorWorkers(t *testing.T) {
 					ids = append(ids, fmt.Sprintf("sim%03d", i))
 				}
 				sim := func(ctx context.Context, id string) Result {
+					t0 := time.Now()
 					time.Sleep(100 * time.Microsecond)
 					st := StatusComplete
 					if id == "sim007" {
 						st = StatusFailed
 					}
-					return Result{SimID: id, Status: st, Outputs: map[string][]byte{"f": []byte(id)}}
+					return Result{SimID: id, Status: st, Outputs: map[string][]byte{"f": []byte(id)}, Started: t0.UnixNano(), Finished: time.Now().UnixNano()}
 				}
 				world := newChanWorld(ranks)
 				sink := &memSink{running: map[string]int{}, committed: map[string]Result{}}
@@ -172,6 +174,27 @@ func TestCoordinatorWorkers(t *testing.T) {
 					if got[i] != ids[i] {
 						t.Fatalf("committed %v", got)
 					}
+				}
+				// rank 0's statistics account for every result and rank
+				st := co.Stats
+				n := 0
+				for r, rs := range st.Ranks {
+					n += rs.Results
+					if rs.Results > 0 && (rs.BusySec < float64(rs.Results)*100e-6 || rs.BusySec > st.Wall.Seconds()) {
+						t.Errorf("rank %d: busy %.6f s for %d results of >= 100 us, wall %v", r, rs.BusySec, rs.Results, st.Wall)
+					}
+					if idle := st.Idle(r); idle < 0 || idle > 1 {
+						t.Errorf("rank %d: idle fraction %v outside [0, 1]", r, idle)
+					}
+				}
+				if n != len(ids) || st.Commits != len(ids) || len(st.Ranks) != ranks {
+					t.Errorf("stats: %d results over %d ranks, %d commits; want %d over %d", n, len(st.Ranks), st.Commits, len(ids), ranks)
+				}
+				if local && st.Ranks[0].Results == 0 {
+					t.Errorf("rank 0 computes but has no results in the stats")
+				}
+				if !strings.Contains(st.Summary(), "rank 0 overhead:") {
+					t.Errorf("summary: %s", st.Summary())
 				}
 				if !bytes.Contains(out.Bytes(), []byte("53/53 (100.0%) done, 1 failed")) {
 					t.Errorf("final progress line: %s", out.String())

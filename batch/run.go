@@ -144,6 +144,7 @@ func Run(ctx context.Context, w World, cfgPath string, opt RunOptions) error {
 	sink := &registrySink{store: store, runID: p.RunID, host: host, scenes: state, log: opt.Log}
 	co := &Coordinator{Comm: w, Sched: &schedAdapter{s: sched}, Sink: sink, Local: runner.Simulate, Progress: prog}
 	loopErr := co.Run(ctx)
+	fmt.Fprintln(opt.Log, co.Stats.Summary())
 	status := registry.RunComplete
 	if loopErr != nil {
 		status = registry.RunFailed
