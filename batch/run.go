@@ -383,6 +383,17 @@ func newSceneState(cfg *config.Config, store *registry.SQLite, specs []SimSpec, 
 				st.open[sc][s.ID] = true
 			}
 		}
+		// A scene with unfinished members has no valid file: an earlier
+		// one (written before failed members were reset, or before a crash
+		// between a commit and the scene write) would otherwise survive,
+		// since only missing files are written at the end of a run.
+		if st.write && len(st.open[sc]) > 0 {
+			for _, fp := range cfg.Footprints() {
+				if err := os.Remove(ScenePath(cfg, sc, fp.Name)); err != nil && !os.IsNotExist(err) {
+					return nil, fmt.Errorf("scene %s: removing the outdated file: %w", sc, err)
+				}
+			}
+		}
 	}
 	return st, nil
 }
