@@ -83,11 +83,7 @@ progress_interval = "10s"
 EOF
 
 TABLE="$OUT/scaling.md"
-{
-	echo "| ranks | rep | process wall s | loop wall s | speedup | efficiency | idle per rank | rank-0 ms/result | load before |"
-	echo "|---|---|---|---|---|---|---|---|---|"
-} >"$TABLE"
-T1=""
+ROWS=()
 for n in $RANKS; do
 	for ((rep = 1; rep <= REPEAT; rep++)); do
 		rm -rf "$W/out" "$W/scratch"
@@ -100,23 +96,39 @@ for n in $RANKS; do
 			mpirun -n "$n" --oversubscribe --bind-to none "$BIN" run "$W/run.toml" >"$log" 2>&1
 		fi
 		t1=$(date +%s.%N)
-		wall=$(echo "$t1 - $t0" | bc -l)
-		loop=$(sed -n 's/^rank 0: .* of \([0-9.]*\) s wall.*/\1/p' "$log")
-		idle=$(sed -n 's/^rank \([0-9]*\): .* idle \([-0-9.]*%\)$/r\1 \2/p' "$log" | paste -sd, -)
-		per=$(sed -n 's/^rank 0 overhead: \([0-9.]*\) ms.*/\1/p' "$log")
 		done_n=$(sed -n 's/^progress: \([0-9]*\)\/.*/\1/p' "$log" | tail -1)
 		if [ "$done_n" != "$NREC" ]; then
 			echo "bench: run on $n ranks finished $done_n of $NREC simulations; see $log" >&2
 			exit 1
 		fi
-		[ -z "$T1" ] && T1=$wall
-		# efficiency relative to the cores actually available
-		eff_n=$((n < NCORES ? n : NCORES))
-		speed=$(echo "$T1 / $wall" | bc -l)
-		eff=$(echo "$speed / $eff_n" | bc -l)
-		printf '| %d | %d | %.2f | %.2f | %.2f | %.2f | %s | %s | %s |\n' "$n" "$rep" "$wall" "$loop" "$speed" "$eff" "$idle" "$per" "$load" >>"$TABLE"
+		wall=$(echo "$t1 - $t0" | bc -l)
+		loop=$(sed -n 's/^rank 0: .* of \([0-9.]*\) s wall.*/\1/p' "$log")
+		busy=$(sed -n 's/^rank [0-9]*: .* busy \([0-9.]*\) s of.*/\1/p' "$log" | paste -sd+ - | bc -l)
+		idle=$(sed -n 's/^rank \([0-9]*\): .* idle \([-0-9.]*%\)$/r\1=\2/p' "$log" | paste -sd, -)
+		per=$(sed -n 's/^rank 0 overhead: \([0-9.]*\) ms.*/\1/p' "$log")
+		ROWS+=("$n $rep $wall $loop $busy $per $load $idle")
 	done
 done
-echo "(speedup = wall(1 rank, first rep) / wall(n); efficiency = speedup / min(n, $NCORES cores))" >>"$TABLE"
+# T1: the fastest single-rank run (the machine may be shared: see load)
+T1=""
+for row in "${ROWS[@]}"; do
+	set -- $row
+	if [ "$1" = 1 ] && { [ -z "$T1" ] || [ "$(echo "$3 < $T1" | bc -l)" = 1 ]; }; then T1=$3; fi
+done
+{
+	echo "| ranks | rep | process wall s | loop wall s | speedup | efficiency | busy/(ranks x loop wall) | idle per rank | rank-0 ms/result | load before |"
+	echo "|---|---|---|---|---|---|---|---|---|---|"
+	for row in "${ROWS[@]}"; do
+		set -- $row
+		n=$1
+		eff_n=$((n < NCORES ? n : NCORES))
+		speed=$(echo "${T1:-$3} / $3" | bc -l)
+		printf '| %d | %d | %.2f | %.2f | %.2f | %.2f | %.2f | %s | %s | %s |\n' "$n" "$2" "$3" "$4" "$speed" \
+			"$(echo "$speed / $eff_n" | bc -l)" "$(echo "$5 / ($n * $4)" | bc -l)" "$8" "$6" "$7"
+	done
+	echo
+	echo "speedup = fastest 1-rank process wall / process wall; efficiency = speedup / min(ranks, $NCORES cores);"
+	echo "busy = sum over ranks of the wall time of their simulations, as rank 0 recorded it."
+} >"$TABLE"
 cat "$TABLE"
 echo "bench outputs: $OUT"
