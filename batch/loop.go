@@ -3,6 +3,7 @@ package batch
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -34,6 +35,48 @@ type Coordinator struct {
 	Progress *Progress // may be nil
 	// Idle is how long the loop sleeps when nothing happened (default 1 ms).
 	Idle time.Duration
+	// Stats is filled by Run: what rank 0 measured of every rank's work.
+	Stats LoopStats
+}
+
+// RankStats is rank 0's account of one rank's work.
+type RankStats struct {
+	Results int
+	BusySec float64 // sum over its results of Finished - Started
+}
+
+// LoopStats are the coordinator's timings, for the end-of-run summary and
+// the scaling benchmark.
+type LoopStats struct {
+	Wall      time.Duration // from the start of Run to its end
+	Ranks     []RankStats   // by rank
+	CommitSec float64       // rank 0 time in Sink.Commit (registry + scene files)
+	Commits   int
+	Messages  int // messages received from other ranks
+}
+
+// Idle returns the fraction of the wall time rank r did not spend in a
+// simulation.
+func (s LoopStats) Idle(r int) float64 {
+	if s.Wall <= 0 || r >= len(s.Ranks) {
+		return 0
+	}
+	return 1 - s.Ranks[r].BusySec/s.Wall.Seconds()
+}
+
+// Summary formats the statistics, one line per rank, then rank 0's commit
+// cost.
+func (s LoopStats) Summary() string {
+	var b strings.Builder
+	for r, st := range s.Ranks {
+		fmt.Fprintf(&b, "rank %d: %d results, busy %.2f s of %.2f s wall, idle %.1f%%\n", r, st.Results, st.BusySec, s.Wall.Seconds(), 100*s.Idle(r))
+	}
+	per := 0.0
+	if s.Commits > 0 {
+		per = 1000 * s.CommitSec / float64(s.Commits)
+	}
+	fmt.Fprintf(&b, "rank 0 overhead: %.2f ms per committed result (%d results, %.2f s in commits, %d messages)", per, s.Commits, s.CommitSec, s.Messages)
+	return b.String()
 }
 
 type localMsg struct {
@@ -52,6 +95,9 @@ func (c *Coordinator) Run(ctx context.Context) error {
 	}
 	remote := c.Comm.Size() - 1
 	stopped := 0
+	t0 := time.Now()
+	c.Stats = LoopStats{Ranks: make([]RankStats, c.Comm.Size())}
+	defer func() { c.Stats.Wall = time.Since(t0) }()
 
 	// Rank 0's own worker runs in a goroutine that never calls MPI.
 	var toLocal chan []string
@@ -88,8 +134,17 @@ func (c *Coordinator) Run(ctx context.Context) error {
 		return block, nil
 	}
 	commit := func(r Result) error {
+		tc := time.Now()
 		if err := c.Sink.Commit(r); err != nil {
 			return fmt.Errorf("committing %s: %w", r.SimID, err)
+		}
+		c.Stats.CommitSec += time.Since(tc).Seconds()
+		c.Stats.Commits++
+		if r.Rank >= 0 && r.Rank < len(c.Stats.Ranks) {
+			c.Stats.Ranks[r.Rank].Results++
+			if r.Finished > r.Started {
+				c.Stats.Ranks[r.Rank].BusySec += float64(r.Finished-r.Started) / 1e9
+			}
 		}
 		if c.Progress != nil {
 			c.Progress.Add(r)
@@ -110,6 +165,7 @@ func (c *Coordinator) Run(ctx context.Context) error {
 				if err != nil {
 					return err
 				}
+				c.Stats.Messages++
 				switch tag {
 				case tagRequest:
 					block, err := next(from)

@@ -4,10 +4,16 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stilt-mpi/stilt-mpi/config"
+	"github.com/stilt-mpi/stilt-mpi/registry"
 )
 
 // chanComm is a TEST DOUBLE for MPI: ranks are goroutines in one process and
@@ -124,12 +130,13 @@ func TestCoordinatorWorkers(t *testing.T) {
 					ids = append(ids, fmt.Sprintf("sim%03d", i))
 				}
 				sim := func(ctx context.Context, id string) Result {
+					t0 := time.Now()
 					time.Sleep(100 * time.Microsecond)
 					st := StatusComplete
 					if id == "sim007" {
 						st = StatusFailed
 					}
-					return Result{SimID: id, Status: st, Outputs: map[string][]byte{"f": []byte(id)}}
+					return Result{SimID: id, Status: st, Outputs: map[string][]byte{"f": []byte(id)}, Started: t0.UnixNano(), Finished: time.Now().UnixNano()}
 				}
 				world := newChanWorld(ranks)
 				sink := &memSink{running: map[string]int{}, committed: map[string]Result{}}
@@ -172,6 +179,27 @@ func TestCoordinatorWorkers(t *testing.T) {
 					if got[i] != ids[i] {
 						t.Fatalf("committed %v", got)
 					}
+				}
+				// rank 0's statistics account for every result and rank
+				st := co.Stats
+				n := 0
+				for r, rs := range st.Ranks {
+					n += rs.Results
+					if rs.Results > 0 && (rs.BusySec < float64(rs.Results)*100e-6 || rs.BusySec > st.Wall.Seconds()) {
+						t.Errorf("rank %d: busy %.6f s for %d results of >= 100 us, wall %v", r, rs.BusySec, rs.Results, st.Wall)
+					}
+					if idle := st.Idle(r); idle < 0 || idle > 1 {
+						t.Errorf("rank %d: idle fraction %v outside [0, 1]", r, idle)
+					}
+				}
+				if n != len(ids) || st.Commits != len(ids) || len(st.Ranks) != ranks {
+					t.Errorf("stats: %d results over %d ranks, %d commits; want %d over %d", n, len(st.Ranks), st.Commits, len(ids), ranks)
+				}
+				if local && st.Ranks[0].Results == 0 {
+					t.Errorf("rank 0 computes but has no results in the stats")
+				}
+				if !strings.Contains(st.Summary(), "rank 0 overhead:") {
+					t.Errorf("summary: %s", st.Summary())
 				}
 				if !bytes.Contains(out.Bytes(), []byte("53/53 (100.0%) done, 1 failed")) {
 					t.Errorf("final progress line: %s", out.String())
@@ -221,5 +249,58 @@ func TestCoordinatorCancel(t *testing.T) {
 	}
 	if len(sink.running) >= len(ids) {
 		t.Errorf("all %d simulations were handed out despite cancellation", len(sink.running))
+	}
+}
+
+// TestOutdatedSceneFileRemoved: at the start of a run, the file of a scene
+// that has unfinished members is removed (it is rewritten when the scene
+// finishes); the file of a finished scene is kept.
+func TestOutdatedSceneFileRemoved(t *testing.T) {
+	dir := t.TempDir()
+	raw := []byte("[receptors]\npath = \"r.csv\"\n[met.m]\ndirectory = \"met\"\n[project]\noutput_dir = \"out\"\n" +
+		"[footprints.f]\nxmin = 0\nxmax = 1\nymin = 0\nymax = 1\nxres = 0.5\n[registry]\npath = \"out/registry.sqlite\"\n")
+	cfg, err := config.Parse(raw, filepath.Join(dir, "run.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(cfg.OutputDir(), "scenes"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	store, err := registry.Open(filepath.Join(cfg.OutputDir(), "registry.sqlite"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	specs := []SimSpec{{ID: "m_1", Scene: "done", Met: "m"}, {ID: "m_2", Scene: "open", Met: "m"}, {ID: "m_3", Scene: "open", Met: "m"}}
+	var rows []registry.Simulation
+	for _, s := range specs {
+		rows = append(rows, registry.Simulation{SimID: s.ID, Scene: s.Scene, Receptor: []byte(`{}`)})
+	}
+	ctx := context.Background()
+	if _, err := store.Register(ctx, rows); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"m_1", "m_2"} {
+		if err := store.CommitResult(ctx, registry.Result{SimID: id, Status: registry.StatusFailed, ErrorClass: "X"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, sc := range []string{"done", "open"} {
+		if err := os.WriteFile(ScenePath(cfg, sc, "f"), []byte("old"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, write := range []bool{false, true} {
+		if _, err := newSceneState(cfg, store, specs, write); err != nil {
+			t.Fatal(err)
+		}
+		_, errDone := os.Stat(ScenePath(cfg, "done", "f"))
+		_, errOpen := os.Stat(ScenePath(cfg, "open", "f"))
+		if errDone != nil {
+			t.Errorf("write=%v: the file of the finished scene was removed: %v", write, errDone)
+		}
+		if gone := os.IsNotExist(errOpen); gone != write {
+			t.Errorf("write=%v: file of the unfinished scene removed = %v, want %v", write, gone, write)
+		}
 	}
 }

@@ -149,10 +149,10 @@ func Run(ctx context.Context, w World, cfgPath string, opt RunOptions) error {
 	fmt.Fprintf(opt.Log, "run %s: %d simulations pending on %d ranks (engine %s)\n", p.RunID, len(p.Specs), w.Size(), runner.Name)
 	sink := &registrySink{store: store, runID: p.RunID, host: host, scenes: state, log: opt.Log}
 	co := &Coordinator{Comm: w, Sched: &schedAdapter{s: sched, max: cfg.MPI.BlockSize}, Sink: sink, Local: runner.Simulate, Progress: prog}
-	t0 := time.Now()
 	loopErr := co.Run(ctx)
+	fmt.Fprintln(opt.Log, co.Stats.Summary())
 	if path := os.Getenv("STILT_STATS_FILE"); path != "" && loopErr == nil {
-		if err := writeJSONAtomic(path, sink.stats(w.Size(), time.Since(t0))); err != nil {
+		if err := writeJSONAtomic(path, sink.stats(co.Stats)); err != nil {
 			loopErr = err
 		}
 	}
@@ -372,9 +372,8 @@ type registrySink struct {
 	scenes *sceneState
 	log    io.Writer
 
-	// run statistics (bench reports)
+	// simulations finished (and failed) in this run, for bench reports
 	done, failed int
-	busy         map[int]float64 // rank -> seconds spent in simulations
 }
 
 // RunStats summarises one run for scaling benchmarks ($STILT_STATS_FILE).
@@ -387,16 +386,15 @@ type RunStats struct {
 	BusySeconds  []float64 `json:"busy_seconds_per_rank"`
 }
 
-func (s *registrySink) stats(ranks int, wall time.Duration) RunStats {
-	st := RunStats{Simulations: s.done, Failed: s.failed, Ranks: ranks, WallSeconds: wall.Seconds(), BusySeconds: make([]float64, ranks)}
+func (s *registrySink) stats(ls LoopStats) RunStats {
+	ranks := len(ls.Ranks)
+	st := RunStats{Simulations: s.done, Failed: s.failed, Ranks: ranks, WallSeconds: ls.Wall.Seconds(), BusySeconds: make([]float64, ranks)}
 	total := 0.0
-	for r, b := range s.busy {
-		if r >= 0 && r < ranks {
-			st.BusySeconds[r] = b
-		}
-		total += b
+	for r, rs := range ls.Ranks {
+		st.BusySeconds[r] = rs.BusySec
+		total += rs.BusySec
 	}
-	if cap := float64(ranks) * wall.Seconds(); cap > 0 {
+	if cap := float64(ranks) * ls.Wall.Seconds(); cap > 0 {
 		st.IdleFraction = math.Max(0, math.Min(1, 1-total/cap))
 	}
 	return st
@@ -431,10 +429,6 @@ func (s *registrySink) Commit(r Result) error {
 	if err := s.store.CommitResult(context.Background(), rr); err != nil {
 		return err
 	}
-	if s.busy == nil {
-		s.busy = map[int]float64{}
-	}
-	s.busy[r.Rank] += float64(r.Finished-r.Started) / 1e9
 	if rr.Status != registry.StatusPending {
 		s.done++
 		if rr.Status == registry.StatusFailed {
@@ -470,6 +464,17 @@ func newSceneState(cfg *config.Config, store *registry.SQLite, specs []SimSpec, 
 			case registry.StatusComplete, registry.StatusCompleteEmpty, registry.StatusFailed:
 			default:
 				st.open[sc][s.ID] = true
+			}
+		}
+		// A scene with unfinished members has no valid file: an earlier
+		// one (written before failed members were reset, or before a crash
+		// between a commit and the scene write) would otherwise survive,
+		// since only missing files are written at the end of a run.
+		if st.write && len(st.open[sc]) > 0 {
+			for _, fp := range cfg.Footprints() {
+				if err := os.Remove(ScenePath(cfg, sc, fp.Name)); err != nil && !os.IsNotExist(err) {
+					return nil, fmt.Errorf("scene %s: removing the outdated file: %w", sc, err)
+				}
 			}
 		}
 	}
@@ -562,6 +567,11 @@ func WriteSceneFromRegistry(cfg *config.Config, store registry.Store, scene stri
 						return fmt.Errorf("scene %s: footprint %s of %s: %w", scene, fp.Name, s.ID, err)
 					}
 					m.Grid = g
+					if m.Error == "" && g.EmptyReason != "" {
+						// the registry keeps no message for complete-empty
+						// simulations; the reason travels in the footprint
+						m.Error = "empty: " + g.EmptyReason
+					}
 					if gd == nil {
 						d := gridDefOf(g)
 						gd = &d

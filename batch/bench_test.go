@@ -1,0 +1,85 @@
+package batch
+
+import (
+	"context"
+	"fmt"
+	"math/rand"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stilt-mpi/stilt-mpi/config"
+	"github.com/stilt-mpi/stilt-mpi/registry"
+)
+
+// BenchmarkSinkCommit measures rank 0's throughput: results per second it
+// can commit to the SQLite registry (one transaction per result, blob
+// stored) with the scene bookkeeping, for footprint blobs of typical sizes
+// (≈ 0.9 KB is what the integration batches store; 64 KB and 1 MB stand for
+// large hourly footprints). Scene files are not written here.
+func BenchmarkSinkCommit(b *testing.B) {
+	for _, size := range []int{1 << 10, 64 << 10, 1 << 20} {
+		b.Run(fmt.Sprintf("blob=%dKB", size>>10), func(b *testing.B) {
+			ctx := context.Background()
+			store, err := registry.Open(filepath.Join(b.TempDir(), "registry.sqlite"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer store.Close()
+			n := b.N
+			rows := make([]registry.Simulation, n)
+			specs := make([]SimSpec, n)
+			for i := range rows {
+				id := fmt.Sprintf("syn_201905301000_%d", i)
+				sc := fmt.Sprintf("scene%d", i%10)
+				rows[i] = registry.Simulation{SimID: id, Scene: sc, ReceptorID: id[4:], Receptor: []byte(`{}`), Met: "syn/20190530", Cost: 1}
+				specs[i] = SimSpec{ID: id, Scene: sc, Met: "syn"}
+			}
+			if _, err := store.Register(ctx, rows); err != nil {
+				b.Fatal(err)
+			}
+			run, err := store.BeginRun(ctx, registry.RunInfo{Ranks: 1})
+			if err != nil {
+				b.Fatal(err)
+			}
+			st, err := newSceneState(&config.Config{}, store, specs, false)
+			if err != nil {
+				b.Fatal(err)
+			}
+			sink := &registrySink{store: store, runID: run.ID, host: "bench", scenes: st}
+			blob := make([]byte, size)
+			rand.New(rand.NewSource(1)).Read(blob)
+			now := time.Now().UnixNano()
+			b.SetBytes(int64(size))
+			b.ResetTimer()
+			for i := 0; i < n; i++ {
+				r := Result{SimID: specs[i].ID, Status: StatusComplete, Rank: i % 4, Host: "bench", Engine: "native",
+					Started: now, Finished: now + 1e9, TransportSec: 0.8, FootprintSec: 0.2, Outputs: map[string][]byte{"f": blob}}
+				if err := sink.Commit(r); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "results/s")
+		})
+	}
+}
+
+// BenchmarkMessageCodec measures the gob encoding and decoding of one
+// result message (what every worker sends and rank 0 decodes).
+func BenchmarkMessageCodec(b *testing.B) {
+	blob := make([]byte, 1<<10)
+	r := Result{SimID: "syn_201905301000_-112.2_40.5_10", Status: StatusComplete, Rank: 3, Host: "node001", Engine: "native",
+		Started: 1, Finished: 2, TransportSec: 0.8, FootprintSec: 0.2, Outputs: map[string][]byte{"f": blob}}
+	for i := 0; i < b.N; i++ {
+		buf, err := encode(r)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var got Result
+		if err := decode(buf, &got); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+}
