@@ -472,6 +472,11 @@ func WriteSceneFromRegistry(cfg *config.Config, store registry.Store, scene stri
 						return fmt.Errorf("scene %s: footprint %s of %s: %w", scene, fp.Name, s.ID, err)
 					}
 					m.Grid = g
+					if m.Error == "" && g.EmptyReason != "" {
+						// the registry keeps no message for finished sims:
+						// the empty reason travels in the footprint
+						m.Error = fp.Name + ": " + g.EmptyReason
+					}
 					if gd == nil {
 						d := gridDefOf(g)
 						gd = &d
