@@ -401,3 +401,54 @@ func TestColumnObservationsMPI(t *testing.T) {
 		}
 	}
 }
+
+// TestSimulateHighColumnEmpty runs Simulate in process for a column far
+// above the mixed layer: the result is complete-empty (not failed) and its
+// message gives each footprint's empty reason; a low column of the same plan
+// is complete.
+func TestSimulateHighColumnEmpty(t *testing.T) {
+	tmp := t.TempDir()
+	metDir := filepath.Join(tmp, "met")
+	if _, err := met.Synth(metDir, met.SynthSpec{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name        string
+		bottom, top float64
+		status      string
+	}{
+		{"high", 3000, 4000, StatusCompleteEmpty},
+		{"low", 0, 500, StatusComplete},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := filepath.Join(tmp, c.name)
+			os.MkdirAll(dir, 0o755)
+			cfg, err := config.Load(writeObsProject(t, dir, metDir, c.bottom, c.top))
+			if err != nil {
+				t.Fatal(err)
+			}
+			specs, err := Plan(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := NewRunner(cfg, specs, filepath.Join(dir, "scratch"), "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := r.Simulate(context.Background(), specs[0].ID)
+			if res.Status != c.status {
+				t.Fatalf("status %q (%s %s), want %q", res.Status, res.ErrClass, res.ErrMsg, c.status)
+			}
+			if c.status != StatusCompleteEmpty {
+				return
+			}
+			want := []string{"ak: " + footprint.EmptyOutsideDomain, "raw: " + footprint.EmptyOutsideDomain}
+			if res.ErrClass != "" || res.ErrMsg != strings.Join(want, "; ") {
+				t.Errorf("class %q message %q, want no class and %q", res.ErrClass, res.ErrMsg, strings.Join(want, "; "))
+			}
+			if len(res.Outputs) != 2 {
+				t.Errorf("outputs %d, want an (empty) footprint per configuration", len(res.Outputs))
+			}
+		})
+	}
+}
