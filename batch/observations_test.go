@@ -452,3 +452,65 @@ func TestSimulateHighColumnEmpty(t *testing.T) {
 		})
 	}
 }
+
+// TestObservationSensors: [observations] sensor settings reach the
+// receptors (point at a fixed height or the observation altitude, slant
+// multipoint along the viewing or solar path) and group rules the scenes.
+func TestObservationSensors(t *testing.T) {
+	const csv = `observation_id,sensor,species,time,latitude,longitude,altitude,vza,vaa,sza,saa
+a,tccon,xco2,2019-05-30 10:30:00,40.70,-112.10,12,30,90,60,180
+b,tccon,xco2,2019-05-30 10:50:00,40.75,-112.00,20,30,90,60,180
+`
+	for _, c := range []struct {
+		name  string
+		extra string
+		check func(t *testing.T, s []SimSpec)
+	}{
+		{"point at observation altitude", "sensor = 'point'\ngroup = 'time_gap'\nmax_gap = '10m'\n", func(t *testing.T, s []SimSpec) {
+			if s[0].Receptor.Kind != receptor.Point || s[0].Receptor.Heights[0] != 12 || s[1].Receptor.Heights[0] != 20 {
+				t.Errorf("receptors %+v %+v", s[0].Receptor, s[1].Receptor)
+			}
+			if s[0].Scene == s[1].Scene { // 20 min apart, max gap 10 min
+				t.Errorf("one scene %q for observations 20 min apart", s[0].Scene)
+			}
+		}},
+		{"point at fixed height", "sensor = 'point'\nheight = 5\n", func(t *testing.T, s []SimSpec) {
+			if s[0].Receptor.Heights[0] != 5 || s[0].Scene != s[1].Scene || s[0].Scene != "tccon-20190530103000" {
+				t.Errorf("receptor %+v scenes %q %q", s[0].Receptor, s[0].Scene, s[1].Scene)
+			}
+		}},
+		{"slant viewing", "mode = 'slant'\nbottom = 0\ntop = 1000\nstep = 250\n", func(t *testing.T, s []SimSpec) {
+			r := s[0].Receptor
+			// vaa 90: points move east with height, latitude unchanged
+			if r.Kind != receptor.MultiPoint || r.NumPoints() != 5 || !(r.Lons[4] > r.Lons[0]) || math.Abs(r.Lats[4]-r.Lats[0]) > 1e-5 {
+				t.Errorf("receptor %+v", r)
+			}
+		}},
+		{"slant solar", "mode = 'slant'\nslant_path = 'solar'\nbottom = 0\ntop = 1000\nstep = 500\n", func(t *testing.T, s []SimSpec) {
+			r := s[0].Receptor
+			// saa 180: points move south with height
+			if r.Kind != receptor.MultiPoint || r.NumPoints() != 3 || !(r.Lats[2] < r.Lats[0]) || math.Abs(r.Lons[2]-r.Lons[0]) > 1e-9 {
+				t.Errorf("receptor %+v", r)
+			}
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			os.WriteFile(filepath.Join(dir, "obs.csv"), []byte(csv), 0o644)
+			toml := "[observations]\npath = 'obs.csv'\n" + c.extra + "[met.synth]\ndirectory = 'm'\n"
+			os.WriteFile(filepath.Join(dir, "run.toml"), []byte(toml), 0o644)
+			cfg, err := config.Load(filepath.Join(dir, "run.toml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			specs, err := Plan(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(specs) != 2 || specs[0].Observation.ID != "a" || specs[1].Observation.ID != "b" {
+				t.Fatalf("specs %+v", specs)
+			}
+			c.check(t, specs)
+		})
+	}
+}
