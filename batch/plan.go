@@ -7,6 +7,7 @@ import (
 
 	"github.com/stilt-mpi/stilt-mpi/config"
 	"github.com/stilt-mpi/stilt-mpi/decomposition"
+	"github.com/stilt-mpi/stilt-mpi/observations"
 	"github.com/stilt-mpi/stilt-mpi/receptor"
 	"github.com/stilt-mpi/stilt-mpi/registry"
 )
@@ -17,14 +18,22 @@ type SimSpec struct {
 	Scene    string
 	Met      string
 	Receptor receptor.Receptor
+	// Observation is the observation the receptor was built from
+	// ([observations] only, else nil): its operator weights the particles
+	// and its id, value and uncertainty go into the scene file.
+	Observation *observations.Observation
 }
 
 // DefaultScene is the scene of receptors without one.
 const DefaultScene = "all"
 
-// Plan reads the receptors of cfg and returns every simulation (met-major
-// order, as PYSTILT registers them) with its scene.
+// Plan reads the receptors of cfg (or, with [observations], builds them
+// from the observations) and returns every simulation (met-major order, as
+// PYSTILT registers them) with its scene.
 func Plan(cfg *config.Config) ([]SimSpec, error) {
+	if cfg.HasObservations() {
+		return planObservations(cfg) // observations.go
+	}
 	col := ""
 	if cfg.Scenes.Rule == config.SceneColumn {
 		col = cfg.Scenes.Column

@@ -570,7 +570,7 @@ func WriteSceneFromRegistry(cfg *config.Config, store registry.Store, scene stri
 					if m.Error == "" && g.EmptyReason != "" {
 						// the registry keeps no message for complete-empty
 						// simulations; the reason travels in the footprint
-						m.Error = "empty: " + g.EmptyReason
+						m.Error = "empty: " + fp.Name + ": " + g.EmptyReason
 					}
 					if gd == nil {
 						d := gridDefOf(g)

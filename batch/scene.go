@@ -27,8 +27,10 @@ type SceneMember struct {
 // [t-k h, t-(k-1) h) before each receptor's own time t (hours back), or
 // foot(receptor, lat, lon) for time-integrated footprints; per-receptor
 // variables sim_id, time, lon, lat, height, bottom, top, kind, status,
-// error, particles and total (sum of foot). Cells of failed simulations are
-// zero; their status says so.
+// error, particles and total (sum of foot); for receptors built from
+// observations also observation_id, observation_value and
+// observation_uncertainty (units as attributes). Cells of failed simulations
+// are zero; their status says so.
 func WriteScene(path, scene, fpName string, grid gridDef, members []SceneMember) (err error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
@@ -213,6 +215,10 @@ func WriteScene(path, scene, fpName string, grid gridDef, members []SceneMember)
 	if err != nil {
 		return err
 	}
+	ov, err := defObservationVars(f, dR, dStr, members) // observations.go; nil without observations
+	if err != nil {
+		return err
+	}
 	g := f.Global()
 	gattrs := map[string]any{
 		"Conventions": "CF-1.8", "title": "STILT footprints of scene " + scene, "scene": scene, "footprint": fpName,
@@ -269,6 +275,11 @@ func WriteScene(path, scene, fpName string, grid gridDef, members []SceneMember)
 		} {
 			if e != nil {
 				return e
+			}
+		}
+		if ov != nil {
+			if err := ov.put(i, m); err != nil {
+				return err
 			}
 		}
 		n, total := 0, 0.0

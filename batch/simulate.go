@@ -247,7 +247,7 @@ func (r *Runner) footprint(tab *particle.Table, spec SimSpec, fp fpPlan) (*footp
 	t := tab
 	if len(fp.transforms) > 0 {
 		t = tab.Clone()
-		if err := observations.ApplyTransforms(t, fp.transforms, nil, observations.TransformEnv{}); err != nil {
+		if err := observations.ApplyTransforms(t, fp.transforms, spec.Observation, observations.TransformEnv{}); err != nil {
 			return nil, err
 		}
 	}

@@ -21,6 +21,16 @@ func (c *Config) CheckPaths() Errors {
 			add("receptors.path", "%s is a directory, expected a CSV file", c.Receptors.Path)
 		}
 	}
+	for _, f := range []struct{ key, path string }{{"observations.path", c.Observations.Path}, {"observations.profiles", c.Observations.Profiles}} {
+		if f.path == "" {
+			continue
+		}
+		if st, err := os.Stat(f.path); err != nil {
+			add(f.key, "%v", err)
+		} else if st.IsDir() {
+			add(f.key, "%s is a directory, expected a file", f.path)
+		}
+	}
 	for _, m := range c.Mets() {
 		if m.Directory == "" {
 			continue

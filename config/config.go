@@ -16,20 +16,22 @@ import (
 // Config is a loaded, validated run.toml with defaults applied and relative
 // paths resolved against the folder of the file.
 type Config struct {
-	Path       string // absolute path of run.toml
-	Dir        string // its folder
-	Project    Project
-	Receptors  Receptors
-	Met        map[string]MetSpec
-	Transport  Transport
-	Params     Params
-	Footprint  map[string]FootprintSpec
-	Output     Output
-	MPI        MPI
-	Registry   Registry
-	Scenes     Scenes
-	Slurm      Slurm
-	footprints []FootprintSpec
+	Path      string // absolute path of run.toml
+	Dir       string // its folder
+	Project   Project
+	Receptors Receptors
+	// Observations, when set ([observations] path), replaces Receptors.
+	Observations Observations
+	Met          map[string]MetSpec
+	Transport    Transport
+	Params       Params
+	Footprint    map[string]FootprintSpec
+	Output       Output
+	MPI          MPI
+	Registry     Registry
+	Scenes       Scenes
+	Slurm        Slurm
+	footprints   []FootprintSpec
 }
 
 // Project is [project].
@@ -289,8 +291,9 @@ func (c *Config) effective(indent bool) []byte {
 		Footprints []FootprintSpec `json:"footprints"`
 		Output     Output          `json:"output"`
 		Scenes     Scenes          `json:"scenes"`
+		Obs        *Observations   `json:"observations,omitempty"`
 	}{c.Project.Name, c.Project.Seed, c.Mets(), c.Engine(), c.Params, c.Params.MaxParValue(),
-		c.Params.WindErrTF(), c.Params.ZIScaleValues(), c.Footprints(), c.Output, c.Scenes}
+		c.Params.WindErrTF(), c.Params.ZIScaleValues(), c.Footprints(), c.Output, c.Scenes, c.observationsView()}
 	var b []byte
 	var err error
 	if indent {

@@ -9,8 +9,20 @@
 //
 //	[project]     name (folder of run.toml), output_dir ("out"), scratch_dir
 //	              ($SLURM_TMPDIR, else $TMPDIR, else /tmp, at run time), seed (0)
-//	[receptors]   path (required): CSV with time, latitude, longitude, altitude
-//	              [, r_idx, altitude_ref, scene]
+//	[receptors]   path: CSV with time, latitude, longitude, altitude
+//	              [, r_idx, altitude_ref, scene]. Exactly one of [receptors]
+//	              and [observations] is required.
+//	[observations] observations as the source of simulations (one per
+//	              observation and met source, scenes from group): path (an
+//	              observation CSV, or netCDF soundings by extension .nc/.nc4),
+//	              profiles (companion profile CSV), sensor ("column" | "point"),
+//	              point: height (each observation's altitude); column: mode
+//	              ("vertical" | "slant"), bottom (0), top (3000), altitude_ref
+//	              ("agl" | "msl"), slant: slant_path ("viewing" | "solar"),
+//	              step (100), model_top (0 = none); group ("single" |
+//	              "time_gap" with max_gap | "swath" | "metadata" with field),
+//	              prefix (scene id prefix); netCDF only: sensor_name, species
+//	              (required), operator_mode
 //	[met.<name>]  at least one; <name> lower-case letters and digits.
 //	              directory (required), file_format (strftime), file_tres
 //	              ("1h", "6h", "30min", "1d"), n_min (1), subgrid_enable (false),

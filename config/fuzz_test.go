@@ -15,8 +15,8 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data string) {
 		c, err := Parse([]byte(data), "/f/run.toml")
 		if err == nil {
-			if c == nil || len(c.Met) == 0 || c.Receptors.Path == "" {
-				t.Fatalf("accepted config without met or receptors: %+v", c)
+			if c == nil || len(c.Met) == 0 || (c.Receptors.Path == "") == (c.Observations.Path == "") {
+				t.Fatalf("accepted config without met or without exactly one of receptors and observations: %+v", c)
 			}
 			_ = c.Hash()
 			return

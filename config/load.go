@@ -76,14 +76,19 @@ func Parse(data []byte, path string) (*Config, error) {
 	c.Project.OutputDir = resolve(c.Project.OutputDir)
 	c.Project.ScratchDir = resolve(c.Project.ScratchDir)
 
-	// [receptors]
+	// [receptors] or [observations]: exactly one is the source of simulations
 	rt := root.sub("receptors")
 	rt.str("path", &c.Receptors.Path)
-	if c.Receptors.Path == "" {
-		w.errAt("receptors.path", "required: the receptor CSV file (columns time, latitude, longitude, altitude[, r_idx, altitude_ref, scene])")
+	_, hasObs := tree["observations"]
+	switch {
+	case hasObs && rt.m != nil:
+		w.errAt("observations", "set either [receptors] (a receptor CSV) or [observations] (observations turned into receptors), not both")
+	case c.Receptors.Path == "" && !hasObs:
+		w.errAt("receptors.path", "required: the receptor CSV file (columns time, latitude, longitude, altitude[, r_idx, altitude_ref, scene]), or an [observations] table instead of [receptors]")
 	}
 	rt.finish()
 	c.Receptors.Path = resolve(c.Receptors.Path)
+	readObservations(root.sub("observations"), c, resolve)
 
 	// [met.<name>]
 	c.Met = map[string]MetSpec{}
@@ -188,6 +193,9 @@ func Parse(data []byte, path string) (*Config, error) {
 	sc.str("column", &c.Scenes.Column)
 	if c.Scenes.Rule == SceneColumn && strings.TrimSpace(c.Scenes.Column) == "" {
 		sc.errf("column", "rule = \"column\" needs the name of the receptor CSV column holding scene ids")
+	}
+	if hasObs && sc.has("rule") && c.Scenes.Rule != SceneNone {
+		sc.errf("rule", "%q: with [observations] scenes come from observations.group; remove [scenes] rule", c.Scenes.Rule)
 	}
 	sc.finish()
 

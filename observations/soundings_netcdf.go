@@ -1,10 +1,3 @@
-//go:build netcdf
-
-// This file needs the netcdf cgo binding (package netcdf, on the footprint
-// branch when this was written). Build with -tags netcdf until the binding is
-// in main; then drop the build constraint here and delete
-// soundings_nonetcdf.go.
-
 package observations
 
 import (
