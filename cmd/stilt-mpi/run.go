@@ -46,6 +46,12 @@ skipped (--no-skip recomputes them); a rerun after a crash or SIGTERM resumes.`,
 			if ferr := comm.Finalize(); err == nil && ferr != nil {
 				err = ferr
 			}
+			if errors.Is(err, batch.ErrInterrupted) {
+				// a clean stop (SIGTERM: time limit, scancel): every rank
+				// exits 0 so that the launcher does not abort the job; the
+				// log says what is left and that a rerun resumes
+				return nil
+			}
 			if errors.As(err, &bad) {
 				return badInput(err)
 			}
