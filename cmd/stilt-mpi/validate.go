@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/stilt-mpi/stilt-mpi/batch"
 	"io"
 	"math"
 	"strings"
@@ -67,9 +68,25 @@ func validateRun(path string, out io.Writer) []error {
 		addAll(pe)
 	}
 	var recs []receptor.Receptor
+	source := c.Receptors.Path
 	if c.Receptors.Path != "" {
 		recs, err = receptor.ReadFileScene(c.Receptors.Path, c.Scenes.Column)
 		addAll(err)
+	} else if c.HasObservations() {
+		// receptors come from observation scenes (sensor + grouping rules)
+		source = c.Observations.Path
+		specs, err := batch.Plan(c)
+		addAll(err)
+		seen := map[string]bool{}
+		for _, s := range specs {
+			key := s.ID[len(s.Met)+1:]
+			if !seen[key] {
+				seen[key] = true
+				r := s.Receptor
+				r.Scene = s.Scene
+				recs = append(recs, r)
+			}
+		}
 	}
 	if c.Scenes.Rule == config.SceneColumn {
 		for _, r := range recs {
@@ -93,7 +110,7 @@ func validateRun(path string, out io.Writer) []error {
 		}
 	}
 	fmt.Fprintf(out, "receptors   %d (%d point, %d column, %d multipoint) from %s\n", len(recs),
-		kinds[receptor.Point], kinds[receptor.Column], kinds[receptor.MultiPoint], c.Receptors.Path)
+		kinds[receptor.Point], kinds[receptor.Column], kinds[receptor.MultiPoint], source)
 	if len(scenes) > 0 {
 		fmt.Fprintf(out, "scenes      %d (rule %s)\n", len(scenes), c.Scenes.Rule)
 	}
