@@ -76,6 +76,7 @@ type Queue interface {
 	Release(ctx context.Context, workerID string, ids []string) (int, error)
 	ReapExpired(ctx context.Context) (int, error)
 	SceneRemaining(ctx context.Context, scene string) (int, error)
+	SceneSimIDs(ctx context.Context, scene string) ([]string, error)
 }
 
 // OpenURL opens the registry a [registry] url names: postgres:// or

@@ -192,3 +192,16 @@ func (p *Postgres) SceneRemaining(ctx context.Context, scene string) (int, error
 	}
 	return int(n), nil
 }
+
+// SceneSimIDs returns the ids of a scene's simulations, sorted.
+func (p *Postgres) SceneSimIDs(ctx context.Context, scene string) ([]string, error) {
+	rows, err := p.pool.Query(ctx, `SELECT sim_id FROM sims WHERE scene = $1 ORDER BY sim_id COLLATE "C"`, scene)
+	if err != nil {
+		return nil, fmt.Errorf("registry: scene %q members: %w", scene, err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("registry: scene %q members: %w", scene, err)
+	}
+	return ids, nil
+}
