@@ -70,8 +70,10 @@ func BatchRunFunc(cfg *config.Config, specs []batch.SimSpec, scratch, host, runI
 // harmless.
 func SceneWriter(cfg *config.Config, q registry.Queue, specs []batch.SimSpec) func(context.Context, registry.Simulation, registry.Result) error {
 	byID := make(map[string]batch.SimSpec, len(specs))
-	for _, s := range specs {
+	order := make(map[string]int, len(specs))
+	for i, s := range specs {
 		byID[s.ID] = s
+		order[s.ID] = i
 	}
 	var mu sync.Mutex
 	return func(ctx context.Context, sim registry.Simulation, r registry.Result) error {
@@ -95,6 +97,8 @@ func SceneWriter(cfg *config.Config, q registry.Queue, specs []batch.SimSpec) fu
 			s.Scene = sim.Scene // the registered scene (register --scene may override the plan's)
 			ms = append(ms, s)
 		}
+		// plan order, as the batch run writes scene members
+		sort.Slice(ms, func(i, j int) bool { return order[ms[i].ID] < order[ms[j].ID] })
 		mu.Lock()
 		defer mu.Unlock()
 		if err := batch.WriteSceneFromRegistry(cfg, q, sim.Scene, ms); err != nil {
