@@ -57,6 +57,9 @@ func demoProject(t *testing.T, extra string) string {
 // and by two concurrent pull workers (PostgreSQL) gives the same stored
 // footprints (SHA-256) and a byte-identical scene file.
 func TestPullWorkersMatchRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs 8 native simulations; skipped with -short")
+	}
 	url := pgtest.URL(t)
 	ctx := context.Background()
 	t.Setenv("TMPDIR", t.TempDir())

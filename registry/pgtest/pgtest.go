@@ -13,7 +13,8 @@
 // The server is started lazily by the first URL call: initdb into a fresh
 // temporary directory (owned by the postgres user when running as root,
 // since PostgreSQL refuses to run as root), then postgres listening on
-// 127.0.0.1 on a free port with trust authentication, fsync off. The
+// 127.0.0.1 on a free port with trust authentication, fsync off (or, with
+// STILT_TEST_PG_URL set, an existing server is used). The
 // postmaster is started with a parent-death signal, so it also goes away if
 // the test binary is killed before Main can stop it.
 package pgtest
@@ -39,6 +40,12 @@ import (
 
 	"github.com/jackc/pgx/v5"
 )
+
+// EnvURL names an environment variable that, when set, points the tests at
+// an existing server (e.g. one started by scripts/pg-up.sh, or a CI service
+// container) instead of starting one. Each test still gets its own schema,
+// dropped when the test ends.
+const EnvURL = "STILT_TEST_PG_URL"
 
 // ErrNoBinaries is returned by Start when initdb/postgres are not installed.
 var ErrNoBinaries = errors.New("pgtest: PostgreSQL server binaries not found (/usr/lib/postgresql/*/bin/initdb; install Debian's postgresql package or set PG_BIN)")
@@ -217,6 +224,10 @@ func Shared(t testing.TB) *Server {
 	once.Do(func() {
 		mu.Lock()
 		defer mu.Unlock()
+		if u := os.Getenv(EnvURL); u != "" {
+			shared = &Server{URL: u} // external server: never stopped by us
+			return
+		}
 		shared, startErr = Start()
 	})
 	if errors.Is(startErr, ErrNoBinaries) {
@@ -249,8 +260,21 @@ func URL(t testing.TB) string {
 		t.Fatalf("pgtest: %v", err)
 	}
 	defer c.Close(context.Background())
-	if _, err := c.Exec(ctx, `CREATE SCHEMA `+pgx.Identifier{name}.Sanitize()); err != nil {
+	ident := pgx.Identifier{name}.Sanitize()
+	if _, err := c.Exec(ctx, `CREATE SCHEMA `+ident); err != nil {
 		t.Fatalf("pgtest: create schema %s: %v", name, err)
 	}
-	return s.URL + "&search_path=" + name
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if c, err := pgx.Connect(ctx, s.URL); err == nil {
+			c.Exec(ctx, `DROP SCHEMA `+ident+` CASCADE`)
+			c.Close(ctx)
+		}
+	})
+	sep := "?"
+	if strings.Contains(s.URL, "?") {
+		sep = "&"
+	}
+	return s.URL + sep + "search_path=" + name
 }
