@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/stilt-mpi/stilt-mpi/batch"
+	"github.com/stilt-mpi/stilt-mpi/k8s"
 	"github.com/stilt-mpi/stilt-mpi/registry"
 	"github.com/stilt-mpi/stilt-mpi/service"
 )
@@ -84,4 +86,65 @@ func init() {
 		}
 		rootCmd.AddCommand(c)
 	}
+
+	var ko k8s.Options
+	var withSecret, asJSON bool
+	var kregURL string
+	kc := &cobra.Command{
+		Use:   "k8s RUN.toml",
+		Short: "render a Kubernetes Job (--kind job: pull workers that drain and exit) or Deployment (--kind deployment: serve)",
+		Long: `Render a Kubernetes manifest for pull workers sharing the PostgreSQL registry.
+Pods read the registry URL from a Secret (--secret, key --secret-key) as STILT_REGISTRY_URL,
+use an emptyDir at /scratch as TMPDIR, and run "stilt-mpi pull-worker|serve --config-path".
+run.toml, receptors and met must be in the image or on --data-pvc; outputs need that shared
+volume too (object-store outputs are not implemented). --with-secret adds the Secret with
+the registry URL of run.toml / $STILT_REGISTRY_URL / --registry-url in clear text.`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := batch.LoadConfig(args[0])
+			if err != nil {
+				return asExit(err)
+			}
+			ko.Project = cfg.Project.Name
+			m, err := k8s.Manifest(ko)
+			if err != nil {
+				return badInput(err)
+			}
+			docs := []k8s.Map{m}
+			if withSecret {
+				url := service.RegistryURL(cfg, kregURL)
+				if !strings.HasPrefix(url, "postgres://") && !strings.HasPrefix(url, "postgresql://") {
+					return badInput(fmt.Errorf("--with-secret: registry URL %q is not PostgreSQL: set [registry] url, $%s or --registry-url", url, service.EnvRegistryURL))
+				}
+				s, err := k8s.Secret(ko, url)
+				if err != nil {
+					return badInput(err)
+				}
+				docs = append([]k8s.Map{s}, docs...)
+			}
+			return k8s.Write(cmd.OutOrStdout(), asJSON, docs...)
+		},
+	}
+	kf := kc.Flags()
+	kf.StringVar(&ko.Kind, "kind", "job", "job (drain and exit) or deployment (serve)")
+	kf.StringVar(&ko.Image, "image", "", "container image with stilt-mpi (required)")
+	kf.StringVar(&ko.ConfigPath, "config-path", "/data/run.toml", "absolute path of run.toml inside the pod")
+	kf.IntVar(&ko.Workers, "workers", 1, "Job parallelism or Deployment replicas")
+	kf.StringVar(&ko.Name, "name", "", "object name (default stilt-<project>)")
+	kf.StringVar(&ko.Namespace, "namespace", "", "namespace (default: kubectl's)")
+	kf.StringVar(&ko.SecretName, "secret", "stilt-registry", "Secret holding the registry URL")
+	kf.StringVar(&ko.SecretKey, "secret-key", "url", "key of the URL in the Secret")
+	kf.StringVar(&ko.CPU, "cpu", "1", "CPU request and limit per pod")
+	kf.StringVar(&ko.Memory, "memory", "2Gi", "memory request and limit per pod")
+	kf.StringVar(&ko.ScratchSize, "scratch-size", "10Gi", "emptyDir scratch size limit (also ephemeral-storage)")
+	kf.StringVar(&ko.DataPVC, "data-pvc", "", "PersistentVolumeClaim with config, receptors, met and outputs")
+	kf.StringVar(&ko.DataMount, "data-mount", "/data", "mount path of --data-pvc")
+	kf.StringVar(&ko.Lease, "lease", "", "worker --lease (default: the worker's, 2m)")
+	kf.IntVar(&ko.Batch, "batch", 0, "worker --batch (default: the worker's, 1)")
+	kf.IntVar(&ko.MaxAttempts, "max-attempts", 0, "worker --max-attempts (default: the worker's, 3)")
+	kf.IntVar(&ko.GraceSeconds, "grace", 120, "terminationGracePeriodSeconds (time to hand work back on SIGTERM)")
+	kf.BoolVar(&withSecret, "with-secret", false, "also render the Secret with the registry URL (clear text)")
+	kf.StringVar(&kregURL, "registry-url", "", "registry URL for --with-secret")
+	kf.BoolVar(&asJSON, "json", false, "JSON instead of YAML")
+	rootCmd.AddCommand(kc)
 }
