@@ -77,6 +77,7 @@ type Queue interface {
 	ReapExpired(ctx context.Context) (int, error)
 	SceneRemaining(ctx context.Context, scene string) (int, error)
 	SceneSimIDs(ctx context.Context, scene string) ([]string, error)
+	Outstanding(ctx context.Context) (pending, leased int, err error)
 }
 
 // OpenURL opens the registry a [registry] url names: postgres:// or
@@ -640,9 +641,9 @@ func (p *Postgres) commitTx(ctx context.Context, tx pgx.Tx, r *Result, sums []st
 
 // MarkStaleRunning returns running simulations left behind by dead runs to
 // pending (error class "stale") and marks those runs stale, with the
-// semantics of SQLite.MarkStaleRunning. Without deadRunIDs it reclaims every
-// running row not belonging to currentRunID: never call it that way while
-// other workers share the database (service mode relies on leases instead).
+// semantics of SQLite.MarkStaleRunning, except that rows under a lease that
+// has not expired (claimed by a live pull worker) and the runs holding them
+// are left alone: leases, not this call, govern claimed rows.
 func (p *Postgres) MarkStaleRunning(ctx context.Context, currentRunID string, deadRunIDs ...string) (int, error) {
 	var n int64
 	now := pgTime(p.now())
@@ -660,6 +661,10 @@ func (p *Postgres) MarkStaleRunning(ctx context.Context, currentRunID string, de
 			runWhere = simWhere
 			arg = deadRunIDs
 		}
+		live := ` AND (lease_until IS NULL OR lease_until < clock_timestamp())`
+		simWhere += live
+		runWhere += ` AND NOT EXISTS (SELECT 1 FROM sims l WHERE l.run_id = runs.run_id AND l.status = 'running'
+			AND l.lease_until >= clock_timestamp())`
 		if _, err := tx.Exec(ctx, `UPDATE runs SET status = 'stale', ended_at = coalesce(ended_at, $2) WHERE `+runWhere,
 			arg, now); err != nil {
 			return err

@@ -205,3 +205,17 @@ func (p *Postgres) SceneSimIDs(ctx context.Context, scene string) ([]string, err
 	}
 	return ids, nil
 }
+
+// Outstanding returns how many simulations are pending and how many are
+// running under a lease (claimed by pull workers, expired or not). Rows
+// marked running by a batch run (no lease) are not counted: Drain must not
+// wait for them.
+func (p *Postgres) Outstanding(ctx context.Context) (pending, leased int, err error) {
+	var a, b int64
+	err = p.pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE status = 'pending'),
+		count(*) FILTER (WHERE status = 'running' AND lease_until IS NOT NULL) FROM sims`).Scan(&a, &b)
+	if err != nil {
+		return 0, 0, fmt.Errorf("registry: outstanding: %w", err)
+	}
+	return int(a), int(b), nil
+}

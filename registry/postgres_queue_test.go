@@ -233,3 +233,38 @@ func TestRelease(t *testing.T) {
 		t.Fatalf("B's claim was released by A: %s", g.Status)
 	}
 }
+
+// TestMarkStaleRunningSparesLiveLeases: reclaiming rows of dead batch runs
+// must not take claims from live pull workers; expired claims are fair game.
+func TestMarkStaleRunningSparesLiveLeases(t *testing.T) {
+	ctx := context.Background()
+	p := openPGTest(t, PostgresOptions{})
+	p.Register(ctx, mkSims(4, "a"))
+	dead, _ := p.BeginRun(ctx, RunInfo{Ranks: 1})
+	worker, _ := p.BeginRun(ctx, RunInfo{Ranks: 1})
+	cur, _ := p.BeginRun(ctx, RunInfo{Ranks: 1})
+	p.MarkRunning(ctx, []string{"a_0000"}, 0, "h", dead.ID)
+	if s, err := p.Claim(ctx, worker.ID, 1, time.Minute); err != nil || len(s) != 1 || s[0].SimID != "a_0001" {
+		t.Fatalf("claim: %v %v", simIDs(s), err)
+	}
+	if s, err := p.Claim(ctx, "short", 1, 50*time.Millisecond); err != nil || len(s) != 1 {
+		t.Fatalf("claim: %v %v", simIDs(s), err)
+	}
+	if pend, leased, err := p.Outstanding(ctx); err != nil || pend != 1 || leased != 2 {
+		t.Fatalf("outstanding = %d pending, %d leased, %v", pend, leased, err)
+	}
+	time.Sleep(150 * time.Millisecond)
+	n, err := p.MarkStaleRunning(ctx, cur.ID)
+	if err != nil || n != 2 {
+		t.Fatalf("reclaimed %d (%v), want 2 (the dead run's row and the expired claim)", n, err)
+	}
+	if g, _ := p.Get(ctx, "a_0001"); g.Status != StatusRunning {
+		t.Fatalf("live claim reclaimed: %s", g.Status)
+	}
+	if r, _ := p.GetRun(ctx, worker.ID); r.Status != RunRunning {
+		t.Fatalf("live worker's run marked %s", r.Status)
+	}
+	if r, _ := p.GetRun(ctx, dead.ID); r.Status != RunStale {
+		t.Fatalf("dead run marked %s", r.Status)
+	}
+}

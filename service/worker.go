@@ -83,9 +83,10 @@ type Report struct {
 // commitTimeout bounds registry writes made after shutdown began.
 const commitTimeout = 30 * time.Second
 
-// Drain claims and runs simulations until nothing is pending or running in
+// Drain claims and runs simulations until nothing is pending or claimed in
 // the registry (it waits, with back-off, while other workers hold claims, so
-// that it can take over those whose leases expire), or until ctx is
+// that it can take over those whose leases expire; rows a batch run marked
+// running without a lease are not waited for), or until ctx is
 // cancelled (claims in flight are released; the error is nil). It returns
 // an error only for registry failures.
 func Drain(ctx context.Context, q registry.Queue, run RunFunc, o Options) (Report, error) {
@@ -133,14 +134,14 @@ func loop(ctx context.Context, q registry.Queue, run RunFunc, o Options, follow 
 		}
 		if len(sims) == 0 {
 			if !follow {
-				c, err := q.Counts(ctx)
+				pending, leased, err := q.Outstanding(ctx)
 				if err != nil {
 					if ctx.Err() != nil {
 						break
 					}
 					return rep, err
 				}
-				if c.ByStatus[registry.StatusPending]+c.ByStatus[registry.StatusRunning] == 0 {
+				if pending+leased == 0 {
 					return rep, nil
 				}
 				// Others hold claims: wait no longer than a lease so that an
