@@ -74,8 +74,9 @@ func (p *Postgres) Claim(ctx context.Context, workerID string, n int, lease time
 
 // Heartbeat extends the leases of ids held by workerID to lease from now
 // (database clock). If any of them is no longer held by the worker the
-// others are still extended and the error wraps ErrLeaseLost and names the
-// lost ids: the worker should abandon those simulations.
+// others are still extended and the error is a *LeaseLostError (wrapping
+// ErrLeaseLost) naming the lost ids: the worker should abandon those
+// simulations.
 func (p *Postgres) Heartbeat(ctx context.Context, workerID string, ids []string, lease time.Duration) error {
 	if len(ids) == 0 {
 		return nil
@@ -106,9 +107,24 @@ func (p *Postgres) Heartbeat(ctx context.Context, workerID string, ids []string,
 			lost = append(lost, id)
 		}
 	}
-	return fmt.Errorf("registry: heartbeat (worker %s): %d of %d simulations no longer held (%s): %w",
-		workerID, len(lost), len(ids), strings.Join(lost, ", "), ErrLeaseLost)
+	return &LeaseLostError{WorkerID: workerID, IDs: lost, Of: len(ids)}
 }
+
+// LeaseLostError is Heartbeat's error when some simulations are no longer
+// held by the worker; errors.Is(err, ErrLeaseLost) is true.
+type LeaseLostError struct {
+	WorkerID string
+	IDs      []string // the simulations lost
+	Of       int      // how many the heartbeat covered
+}
+
+func (e *LeaseLostError) Error() string {
+	return fmt.Sprintf("registry: heartbeat (worker %s): %d of %d simulations no longer held (%s): %v",
+		e.WorkerID, len(e.IDs), e.Of, strings.Join(e.IDs, ", "), ErrLeaseLost)
+}
+
+// Unwrap makes errors.Is(err, ErrLeaseLost) true.
+func (e *LeaseLostError) Unwrap() error { return ErrLeaseLost }
 
 // CommitClaimed is CommitResult for a simulation claimed by workerID: it is
 // written only if the worker still holds it (else ErrLeaseLost and nothing

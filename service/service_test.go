@@ -495,3 +495,53 @@ func TestPanicRecordedAsFailure(t *testing.T) {
 		t.Fatalf("report %+v", rep)
 	}
 }
+
+// TestLostLeaseCancelsSimulation: when a heartbeat finds that another
+// worker now holds the running simulation, the worker cancels it and does
+// not record its result.
+func TestLostLeaseCancelsSimulation(t *testing.T) {
+	q, _ := newQueue(t, 1)
+	ctx := context.Background()
+	started := make(chan struct{})
+	cancelled := make(chan struct{})
+	run := func(ctx context.Context, sim registry.Simulation) registry.Result {
+		close(started)
+		select {
+		case <-ctx.Done():
+			close(cancelled)
+			return registry.Result{Status: registry.StatusPending, ErrorClass: "interrupted"}
+		case <-time.After(20 * time.Second):
+			return registry.Result{Status: registry.StatusComplete}
+		}
+	}
+	type out struct {
+		rep Report
+		err error
+	}
+	res := make(chan out, 1)
+	go func() {
+		rep, err := Drain(ctx, q, run, Options{WorkerID: "slow", Lease: 10 * time.Second, Heartbeat: 50 * time.Millisecond,
+			IdleMin: 20 * time.Millisecond})
+		res <- out{rep, err}
+	}()
+	<-started
+	// Another worker takes the claim over (as after an expiry).
+	if _, err := q.Pool().Exec(ctx, `UPDATE sims SET worker_id = 'thief' WHERE sim_id = 'sim_0000'`); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-cancelled:
+	case <-time.After(10 * time.Second):
+		t.Fatal("simulation not cancelled after its lease was lost")
+	}
+	if err := q.CommitClaimed(ctx, "thief", expectedResult("sim_0000")); err != nil {
+		t.Fatal(err)
+	}
+	o := <-res
+	if o.err != nil || o.rep.LeaseLost != 1 || o.rep.Claimed != 1 {
+		t.Fatalf("report %+v, %v", o.rep, o.err)
+	}
+	if d := diffSnapshots(expectedSnapshot(1), snapshot(t, q)); d != "" {
+		t.Fatal(d)
+	}
+}

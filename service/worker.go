@@ -164,6 +164,9 @@ func loop(ctx context.Context, q registry.Queue, run RunFunc, o Options, follow 
 func process(ctx context.Context, q registry.Queue, run RunFunc, o Options, sims []registry.Simulation, rep *Report) {
 	bg := context.WithoutCancel(ctx)
 	var mu sync.Mutex
+	lostIDs := map[string]bool{}
+	var current string                   // simulation running now
+	var cancelCurrent context.CancelFunc // cancels it when its lease is lost
 	held := make([]string, len(sims))
 	for i, s := range sims {
 		held[i] = s.SimID
@@ -185,10 +188,24 @@ func process(ctx context.Context, q registry.Queue, run RunFunc, o Options, sims
 			ids := append([]string(nil), held...)
 			mu.Unlock()
 			hctx, cancel := context.WithTimeout(bg, o.Heartbeat)
-			if err := q.Heartbeat(hctx, o.WorkerID, ids, o.Lease); err != nil {
-				fmt.Fprintf(o.Log, "worker %s: %v\n", o.WorkerID, err)
-			}
+			err := q.Heartbeat(hctx, o.WorkerID, ids, o.Lease)
 			cancel()
+			if err == nil {
+				continue
+			}
+			fmt.Fprintf(o.Log, "worker %s: %v\n", o.WorkerID, err)
+			var lost *registry.LeaseLostError
+			if errors.As(err, &lost) {
+				// Another worker owns these now: stop running them.
+				mu.Lock()
+				for _, id := range lost.IDs {
+					lostIDs[id] = true
+					if id == current && cancelCurrent != nil {
+						cancelCurrent()
+					}
+				}
+				mu.Unlock()
+			}
 		}
 	}()
 	done := func(id string) {
@@ -221,7 +238,22 @@ func process(ctx context.Context, q registry.Queue, run RunFunc, o Options, sims
 		if ctx.Err() != nil {
 			return
 		}
-		r := safeRun(ctx, run, sim)
+		simCtx, cancelSim := context.WithCancel(ctx)
+		mu.Lock()
+		skip := lostIDs[sim.SimID]
+		current, cancelCurrent = sim.SimID, cancelSim
+		mu.Unlock()
+		if skip { // lost before it started: not ours to run or release
+			cancelSim()
+			done(sim.SimID)
+			rep.LeaseLost++
+			continue
+		}
+		r := safeRun(simCtx, run, sim)
+		mu.Lock()
+		current, cancelCurrent = "", nil
+		mu.Unlock()
+		cancelSim()
 		if r.SimID == "" {
 			r.SimID = sim.SimID
 		}
