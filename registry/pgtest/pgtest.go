@@ -89,8 +89,13 @@ func Start() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	removeOrphans()
 	dir, err := os.MkdirTemp("", "stilt-pgtest-")
 	if err != nil {
+		return nil, fmt.Errorf("pgtest: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ownerFile), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+		os.RemoveAll(dir)
 		return nil, fmt.Errorf("pgtest: %w", err)
 	}
 	s := &Server{Dir: dir}
@@ -164,6 +169,29 @@ func Start() (*Server, error) {
 	}
 	ok = true
 	return s, nil
+}
+
+// ownerFile holds the pid of the test process that made a server directory.
+const ownerFile = "owner.pid"
+
+// removeOrphans deletes server directories left by test processes that died
+// without stopping their server (the postmaster itself dies with its parent
+// through the parent-death signal; only the directory is left).
+func removeOrphans() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "stilt-pgtest-*"))
+	for _, d := range dirs {
+		b, err := os.ReadFile(filepath.Join(d, ownerFile))
+		if err != nil {
+			continue // being created, or not ours
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		if err != nil || pid <= 0 {
+			continue
+		}
+		if syscall.Kill(pid, 0) == syscall.ESRCH {
+			os.RemoveAll(d)
+		}
+	}
 }
 
 func freePort() (int, error) {
