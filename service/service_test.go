@@ -545,3 +545,42 @@ func TestLostLeaseCancelsSimulation(t *testing.T) {
 		t.Fatal(d)
 	}
 }
+
+// TestCancelReleasesWholeBatch: on shutdown the running simulation and the
+// claimed ones not yet started all go back to pending, attempts uncounted.
+func TestCancelReleasesWholeBatch(t *testing.T) {
+	q, _ := newQueue(t, 5)
+	ctx, cancel := context.WithCancel(context.Background())
+	fake := &fakeSimulation{block: "sim_0000", mark: filepath.Join(t.TempDir(), "started")}
+	res := make(chan Report, 1)
+	go func() {
+		rep, err := Drain(ctx, q, fake.Run, Options{WorkerID: "w", Batch: 3})
+		if err != nil {
+			t.Error(err)
+		}
+		res <- rep
+	}()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if _, err := os.Stat(fake.mark); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("blocking simulation never started")
+		}
+	}
+	cancel()
+	rep := <-res
+	if rep.Claimed != 3 || rep.Interrupted != 3 {
+		t.Fatalf("report %+v", rep)
+	}
+	// claim order is scene, met, sim id: scene0 = sims 0 and 3, scene1 = 1 and 4
+	for _, id := range []string{"sim_0000", "sim_0003", "sim_0001"} {
+		g, _ := q.Get(context.Background(), id)
+		if g.Status != registry.StatusPending || g.Attempts != 0 || g.ErrorClass != "interrupted" {
+			t.Fatalf("%s after shutdown: %+v", id, g)
+		}
+	}
+	if n := fake.counts()["sim_0003"]; n != 0 {
+		t.Fatalf("a claimed simulation ran after shutdown began (%d)", n)
+	}
+}
