@@ -14,6 +14,9 @@
 // output directory need that shared volume too. Object-store outputs are
 // not implemented.
 //
+// ScaledObject adds a KEDA autoscaler for the Deployment (0..max replicas on
+// the number of pending or running simulations).
+//
 // Output is YAML (every string double-quoted, so no YAML type surprises) or
 // JSON, from one ordered tree.
 package k8s

@@ -199,6 +199,51 @@ func Manifest(o Options) (Map, error) {
 	}, nil
 }
 
+// KEDAQuery is the query the KEDA ScaledObject polls: simulations pending
+// or running, so that pods still running simulations are not scaled away
+// (their SIGTERM would hand the work back and scale up again).
+const KEDAQuery = `SELECT count(*) FROM sims WHERE status IN ('pending', 'running')`
+
+// ScaledObject builds a KEDA ScaledObject (keda.sh/v1alpha1) scaling the
+// serve Deployment between 0 and maxReplicas on KEDAQuery, with target
+// simulations per pod. KEDA reads the registry URL from the Deployment's
+// STILT_REGISTRY_URL (connectionFromEnv); KEDA's PostgreSQL client must
+// reach the database and the URL's search_path, if any, must select the
+// registry schema.
+func ScaledObject(o Options, maxReplicas, target int) (Map, error) {
+	if err := o.normalise(); err != nil {
+		return nil, err
+	}
+	if o.Kind != KindDeployment {
+		return nil, fmt.Errorf("k8s: a KEDA ScaledObject scales the serve Deployment (--kind deployment), not a %s", o.Kind)
+	}
+	if maxReplicas < 1 || target < 1 {
+		return nil, fmt.Errorf("k8s: KEDA max replicas %d and target %d: expected >= 1", maxReplicas, target)
+	}
+	meta := Map{{"name", o.Name}}
+	if o.Namespace != "" {
+		meta = append(meta, KV{"namespace", o.Namespace})
+	}
+	return Map{
+		{"apiVersion", "keda.sh/v1alpha1"},
+		{"kind", "ScaledObject"},
+		{"metadata", meta},
+		{"spec", Map{
+			{"scaleTargetRef", Map{{"name", o.Name}}},
+			{"minReplicaCount", 0},
+			{"maxReplicaCount", maxReplicas},
+			{"triggers", List{Map{
+				{"type", "postgresql"},
+				{"metadata", Map{
+					{"connectionFromEnv", "STILT_REGISTRY_URL"},
+					{"query", KEDAQuery},
+					{"targetQueryValue", strconv.Itoa(target)},
+				}},
+			}}},
+		}},
+	}, nil
+}
+
 // Secret builds a Secret holding the registry URL (stringData), for
 // `kubectl apply`; it contains the URL in clear text.
 func Secret(o Options, url string) (Map, error) {

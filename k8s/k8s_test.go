@@ -250,12 +250,23 @@ func TestYAMLMatchesJSON(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		docs := []Map{m, s}
+		if kind == KindDeployment {
+			so, err := ScaledObject(o, 10, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			docs = append(docs, so)
+		}
 		var y bytes.Buffer
-		if err := Write(&y, false, m, s); err != nil {
+		if err := Write(&y, false, docs...); err != nil {
 			t.Fatal(err)
 		}
 		got := parseYAML(t, y.String())
-		for i, d := range []Map{m, s} {
+		if len(got) != len(docs) {
+			t.Fatalf("%d YAML documents, want %d", len(got), len(docs))
+		}
+		for i, d := range docs {
 			var j bytes.Buffer
 			Write(&j, true, d)
 			var want any
@@ -264,5 +275,43 @@ func TestYAMLMatchesJSON(t *testing.T) {
 				t.Fatalf("%s document %d: YAML and JSON differ\nYAML:\n%s\nJSON:\n%s", kind, i, y.String(), j.String())
 			}
 		}
+	}
+}
+
+func TestScaledObject(t *testing.T) {
+	o := baseOptions(KindDeployment)
+	m, err := ScaledObject(o, 50, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := Manifest(o)
+	dn, _ := d.Get("metadata.name")
+	want := map[string]any{
+		"apiVersion":               "keda.sh/v1alpha1",
+		"kind":                     "ScaledObject",
+		"spec.scaleTargetRef.name": dn,
+		"spec.minReplicaCount":     0,
+		"spec.maxReplicaCount":     50,
+		"spec.triggers.0.type":     "postgresql",
+		"spec.triggers.0.metadata.targetQueryValue":  "2",
+		"spec.triggers.0.metadata.connectionFromEnv": "STILT_REGISTRY_URL",
+	}
+	for path, w := range want {
+		if got, ok := m.Get(path); !ok || got != w {
+			t.Errorf("%s = %v, want %v", path, got, w)
+		}
+	}
+	// the env var KEDA reads must exist on the Deployment's container
+	if env, _ := d.Get("spec.template.spec.containers.0.env.0.name"); env != "STILT_REGISTRY_URL" {
+		t.Errorf("deployment env %v", env)
+	}
+	if q, _ := m.Get("spec.triggers.0.metadata.query"); !strings.Contains(q.(string), "'running'") {
+		t.Errorf("query %q must count running simulations too", q)
+	}
+	if _, err := ScaledObject(baseOptions(KindJob), 5, 1); err == nil {
+		t.Error("ScaledObject for a Job accepted")
+	}
+	if _, err := ScaledObject(o, 0, 1); err == nil {
+		t.Error("max replicas 0 accepted")
 	}
 }

@@ -88,7 +88,8 @@ func init() {
 	}
 
 	var ko k8s.Options
-	var withSecret, asJSON bool
+	var withSecret, asJSON, keda bool
+	var kedaMax, kedaTarget int
 	var kregURL string
 	kc := &cobra.Command{
 		Use:   "k8s RUN.toml",
@@ -122,6 +123,13 @@ the registry URL of run.toml / $STILT_REGISTRY_URL / --registry-url in clear tex
 				}
 				docs = append([]k8s.Map{s}, docs...)
 			}
+			if keda {
+				so, err := k8s.ScaledObject(ko, kedaMax, kedaTarget)
+				if err != nil {
+					return badInput(err)
+				}
+				docs = append(docs, so)
+			}
 			return k8s.Write(cmd.OutOrStdout(), asJSON, docs...)
 		},
 	}
@@ -146,5 +154,8 @@ the registry URL of run.toml / $STILT_REGISTRY_URL / --registry-url in clear tex
 	kf.BoolVar(&withSecret, "with-secret", false, "also render the Secret with the registry URL (clear text)")
 	kf.StringVar(&kregURL, "registry-url", "", "registry URL for --with-secret")
 	kf.BoolVar(&asJSON, "json", false, "JSON instead of YAML")
+	kf.BoolVar(&keda, "keda", false, "also render a KEDA ScaledObject scaling the Deployment 0..--keda-max on pending+running simulations")
+	kf.IntVar(&kedaMax, "keda-max", 50, "KEDA maximum replicas")
+	kf.IntVar(&kedaTarget, "keda-target", 1, "KEDA target simulations (pending or running) per pod")
 	rootCmd.AddCommand(kc)
 }
