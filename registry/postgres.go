@@ -347,7 +347,6 @@ func (p *Postgres) Register(ctx context.Context, sims []Simulation) (RegisterRep
 		if err := q.Err(); err != nil {
 			return err
 		}
-		var b pgx.Batch
 		var fresh []row
 		for _, r := range rows {
 			if o, ok := have[r.sim.SimID]; ok {
@@ -355,29 +354,48 @@ func (p *Postgres) Register(ctx context.Context, sims []Simulation) (RegisterRep
 				continue
 			}
 			fresh = append(fresh, r)
-			b.Queue(`INSERT INTO sims (sim_id, scene, receptor_id, receptor, met, cost, status, queued_at)
-				VALUES ($1,$2,$3,$4,$5,$6,'pending',$7) ON CONFLICT (sim_id) DO NOTHING`,
-				r.sim.SimID, r.sim.Scene, r.sim.ReceptorID, r.rec, r.sim.Met, r.sim.Cost, now)
 		}
 		if len(fresh) == 0 {
 			return nil
 		}
-		br := tx.SendBatch(ctx, &b)
-		var raced []row
-		for _, r := range fresh {
-			tag, err := br.Exec()
-			if err != nil {
-				br.Close()
-				return fmt.Errorf("simulation %s: %w", r.sim.SimID, err)
-			}
-			if tag.RowsAffected() == 1 {
-				rep.Inserted++
-			} else {
-				raced = append(raced, r)
-			}
-		}
-		if err := br.Close(); err != nil {
+		// COPY into a temporary table, then one INSERT ... ON CONFLICT DO
+		// NOTHING: rows a concurrent registration inserted meanwhile are
+		// skipped and classified below.
+		if _, err := tx.Exec(ctx, `CREATE TEMPORARY TABLE stilt_register_in
+			(sim_id TEXT, scene TEXT, receptor_id TEXT, receptor TEXT, met TEXT, cost DOUBLE PRECISION) ON COMMIT DROP`); err != nil {
 			return err
+		}
+		_, err = tx.CopyFrom(ctx, pgx.Identifier{"stilt_register_in"},
+			[]string{"sim_id", "scene", "receptor_id", "receptor", "met", "cost"},
+			pgx.CopyFromSlice(len(fresh), func(i int) ([]any, error) {
+				r := fresh[i]
+				return []any{r.sim.SimID, r.sim.Scene, r.sim.ReceptorID, r.rec, r.sim.Met, r.sim.Cost}, nil
+			}))
+		if err != nil {
+			return err
+		}
+		ins, err := tx.Query(ctx, `INSERT INTO sims (sim_id, scene, receptor_id, receptor, met, cost, status, queued_at)
+			SELECT sim_id, scene, receptor_id, receptor, met, cost, 'pending', $1 FROM stilt_register_in
+			ON CONFLICT (sim_id) DO NOTHING RETURNING sim_id`, now)
+		if err != nil {
+			return err
+		}
+		inserted, err := pgx.CollectRows(ins, pgx.RowTo[string])
+		if err != nil {
+			return err
+		}
+		rep.Inserted = len(inserted)
+		var raced []row
+		if len(inserted) < len(fresh) {
+			got := make(map[string]bool, len(inserted))
+			for _, id := range inserted {
+				got[id] = true
+			}
+			for _, r := range fresh {
+				if !got[r.sim.SimID] {
+					raced = append(raced, r)
+				}
+			}
 		}
 		for _, r := range raced { // inserted by a concurrent registration
 			var o old

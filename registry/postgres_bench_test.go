@@ -76,3 +76,23 @@ func BenchmarkQueue8Workers(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPostgresRegister10k registers 10 000 new simulations in one
+// call (one transaction, batched inserts).
+func BenchmarkPostgresRegister10k(b *testing.B) {
+	ctx := context.Background()
+	url := pgtest.URL(b)
+	p, err := OpenPostgres(ctx, url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	for i := 0; i < b.N; i++ {
+		sims := mkSims(10000, fmt.Sprintf("s%d", i))
+		rep, err := p.Register(ctx, sims)
+		if err != nil || rep.Inserted != 10000 {
+			b.Fatalf("%+v %v", rep, err)
+		}
+	}
+	b.ReportMetric(float64(b.N*10000)/b.Elapsed().Seconds(), "sims/s")
+}

@@ -268,3 +268,40 @@ func TestMarkStaleRunningSparesLiveLeases(t *testing.T) {
 		t.Fatalf("dead run marked %s", r.Status)
 	}
 }
+
+// TestConcurrentRegister: workers registering the same simulations at once
+// insert each exactly once; the others report them as existing.
+func TestConcurrentRegister(t *testing.T) {
+	ctx := context.Background()
+	p := openPGTest(t, PostgresOptions{MaxConns: 8})
+	sims := mkSims(3000, "a")
+	const k = 4
+	reps := make([]RegisterReport, k)
+	errs := make([]error, k)
+	var wg sync.WaitGroup
+	for i := range reps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			reps[i], errs[i] = p.Register(ctx, sims)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	inserted := 0
+	for _, r := range reps {
+		inserted += r.Inserted
+		if r.Inserted+len(r.Existing) != len(sims) || len(r.Conflicts) != 0 {
+			t.Fatalf("report: inserted %d existing %d conflicts %d", r.Inserted, len(r.Existing), len(r.Conflicts))
+		}
+	}
+	t.Logf("inserted per registration: %d %d %d %d", reps[0].Inserted, reps[1].Inserted, reps[2].Inserted, reps[3].Inserted)
+	if inserted != len(sims) {
+		t.Fatalf("%d inserted in total, want %d", inserted, len(sims))
+	}
+	if c, _ := p.Counts(ctx); c.Total != len(sims) {
+		t.Fatalf("total %d", c.Total)
+	}
+}
