@@ -196,11 +196,8 @@ func command(ctx context.Context, ranks int, args ...string) *exec.Cmd {
 		a := append([]string{"-n", strconv.Itoa(ranks), "--oversubscribe", itBin}, args...)
 		cmd = exec.CommandContext(ctx, "mpirun", a...)
 	}
-	// odls_base_sigkill_timeout: mpirun forwards SIGTERM and by default
-	// SIGKILLs the ranks 1 s later, too soon for rank 0 to record the
-	// simulations in flight on a loaded machine (srun waits KillWait).
 	cmd.Env = append(os.Environ(), "OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1",
-		"OMPI_MCA_rmaps_base_oversubscribe=1", "OMPI_MCA_odls_base_sigkill_timeout=30")
+		"OMPI_MCA_rmaps_base_oversubscribe=1")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.WaitDelay = 5 * time.Second
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }

@@ -34,13 +34,20 @@ func init() {
 			if err != nil {
 				return asExit(err)
 			}
-			store, err := registry.OpenReadOnly(cfg.RegistryPath())
+			ctx := context.Background()
+			var store registry.Store
+			where := cfg.RegistryPath()
+			if cfg.Registry.URL != "" {
+				where = "[registry] url"
+				store, err = registry.OpenURL(ctx, cfg.Registry.URL) // PostgreSQL (service mode)
+			} else {
+				store, err = registry.OpenReadOnly(cfg.RegistryPath())
+			}
 			if err != nil {
 				writeSlurmStatus(cmd.OutOrStdout(), cfg.OutputDir()) // a pending job has no registry yet
-				return fmt.Errorf("%s: %w (has `stilt-mpi run` been started?)", cfg.RegistryPath(), err)
+				return fmt.Errorf("%s: %w (has `stilt-mpi run` been started?)", where, err)
 			}
 			defer store.Close()
-			ctx := context.Background()
 			counts, err := store.Counts(ctx)
 			if err != nil {
 				return err
