@@ -15,6 +15,10 @@ have_cmd mpirun || need+=(openmpi-bin)
 have_pc netcdf || need+=(libnetcdf-dev)
 have_cmd ncdump || need+=(netcdf-bin)
 have_pc sqlite3 || need+=(libsqlite3-dev)
+# PostgreSQL server (service-mode registry tests start their own, on loopback)
+if [ "${STILT_NO_POSTGRES:-}" != 1 ]; then
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+fi
 if [ "${STILT_NO_SLURM:-}" != 1 ]; then
   have_cmd slurmctld || need+=(slurm-wlm)
   have_cmd munged || need+=(munge)
