@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"time"
 )
 
 // Physical constants as in HYSPLIT.
@@ -115,6 +116,9 @@ func prepFrame(at *arlTime, hdr *arlHeader, h []float64, p Params) (*Frame, erro
 	wU := at.Upper["WWND"]
 	dU := at.Upper["DIFW"] // packing residual of WWND, added back as HYSPLIT does
 	qU := at.Upper["SPHU"]
+	kU := at.Upper["TKEN"]
+	pU := at.Upper["PRES"] // level pressure (hybrid levels: differs from PRSS·σ)
+	pblh := at.Surface["PBLH"]
 	fr := NewFrame(at.Time, nx, ny, nl)
 	psg := hdr.Levels[1:]
 	col := newColumn(nin, nl)
@@ -152,10 +156,25 @@ func prepFrame(at *arlTime, hdr *arlHeader, h []float64, p Params) (*Frame, erro
 				if qU != nil && qU[k] != nil {
 					c.q[k] = float64(qU[k][n])
 				}
+				c.plev[k] = 0
+				if pU != nil && pU[k] != nil {
+					c.plev[k] = float64(pU[k][n])
+				}
+				c.tke[k] = 0
+				if kU != nil && kU[k] != nil {
+					c.tke[k] = float64(kU[k][n])
+				}
+			}
+			c.pblh = -1
+			if pblh != nil {
+				c.pblh = float64(pblh[n])
 			}
 			c.hasQ = qU != nil
 			c.remap(h, p.ZTop)
 			c.stability(float64(ustr[n]), float64(shtf[n]), p)
+			if diagColumn != nil {
+				diagColumn(at.Time, n, c)
+			}
 			base := n * nl
 			fr.Zsfc[n] = float32(c.zsfc)
 			fr.ZI[n] = float32(c.zi)
@@ -206,23 +225,28 @@ func horizontalTurbulence(fr *Frame, hdr *arlHeader, p Params) {
 	}
 }
 
+// diagColumn, when set (diagnostic tests only), sees every processed column.
+var diagColumn func(t time.Time, n int, c *column)
+
 // column is the work space of one grid node's profile processing.
 type column struct {
 	// input
 	zsfc, p0, t0, u0, v0, z0 float64
 	hasT0, hasU0, hasQ       bool
-	psg, t, u, v, w, q       []float64
+	psg, t, u, v, w, q, tke  []float64
+	plev                     []float64 // level pressure from the met (hPa), 0 = use p0·σ
+	pblh                     float64   // met PBL height (m), -1 when absent
 	// internal levels
-	zz, tt, rh, uu, vv, pp, den, ww, dry, sw, tl []float64
+	zz, tt, rh, uu, vv, pp, den, ww, dry, sw, tl, tk []float64
 	// stability
 	ustar, tstar, obuk, wstar, zi float64
 }
 
 func newColumn(nin, nl int) *column {
 	mk := func(n int) []float64 { return make([]float64, n) }
-	return &column{psg: mk(nin), t: mk(nin), u: mk(nin), v: mk(nin), w: mk(nin), q: mk(nin),
+	return &column{psg: mk(nin), t: mk(nin), u: mk(nin), v: mk(nin), w: mk(nin), q: mk(nin), tke: mk(nin), plev: mk(nin),
 		zz: mk(nl), tt: mk(nl), rh: mk(nl), uu: mk(nl), vv: mk(nl), pp: mk(nl), den: mk(nl), ww: mk(nl),
-		dry: mk(nl), sw: mk(nl), tl: mk(nl)}
+		dry: mk(nl), sw: mk(nl), tl: mk(nl), tk: mk(nl)}
 }
 
 // remap interpolates the sigma sounding to the internal levels (PRFSIG):
@@ -250,8 +274,13 @@ func (c *column) remap(h []float64, ztop float64) {
 	zbot, wbot := 0.0, 0.0
 	var ubot, vbot float64
 	var ptop, ttop, rtop float64
+	kbot := c.tke[0]
 	for kz := range c.psg {
-		ptop = math.Log(c.p0 * c.psg[kz])
+		if c.plev[kz] > 0 {
+			ptop = math.Log(c.plev[kz])
+		} else {
+			ptop = math.Log(c.p0 * c.psg[kz])
+		}
 		ttop = c.t[kz]
 		if c.hasQ {
 			ttop *= 1 + 0.61*c.q[kz]
@@ -271,8 +300,8 @@ func (c *column) remap(h []float64, ztop float64) {
 			}
 		}
 		esat := math.Exp(21.4 - 5351.0/c.t[kz])
-		rtop = c.q[kz] * c.psg[kz] * c.p0 / (0.622 * esat)
-		utop, vtop, wtop := c.u[kz], c.v[kz], c.w[kz]
+		rtop = c.q[kz] * math.Exp(ptop) / (0.622 * esat)
+		utop, vtop, wtop, ktop := c.u[kz], c.v[kz], c.w[kz], c.tke[kz]
 		for zlvl <= ztopL {
 			c.zz[kl] = zlvl
 			frac := (zlvl - zbot) / delz
@@ -280,6 +309,7 @@ func (c *column) remap(h []float64, ztop float64) {
 			c.rh[kl] = frac*(rtop-rbot) + rbot
 			c.uu[kl] = frac*(utop-ubot) + ubot
 			c.vv[kl] = frac*(vtop-vbot) + vbot
+			c.tk[kl] = frac*(ktop-kbot) + kbot
 			c.pp[kl] = math.Exp(frac*(ptop-pbot) + pbot)
 			c.den[kl] = 100 * c.pp[kl] / (tv * rdry)
 			c.tt[kl] = tv * math.Pow(1000/c.pp[kl], 0.286)
@@ -295,7 +325,7 @@ func (c *column) remap(h []float64, ztop float64) {
 		if kl >= nl {
 			break
 		}
-		pbot, zbot, rbot, tbot, ubot, vbot, wbot = ptop, ztopL, rtop, ttop, utop, vtop, wtop
+		pbot, zbot, rbot, tbot, ubot, vbot, wbot, kbot = ptop, ztopL, rtop, ttop, utop, vtop, wtop, ktop
 	}
 	for kk := kl; kk < nl; kk++ {
 		zl := h[kk] / ztop * depth
@@ -311,6 +341,7 @@ func (c *column) remap(h []float64, ztop float64) {
 		c.den[kk] = 100 * c.pp[kk] / (temp * rdry)
 		c.uu[kk] = c.uu[kk-1]
 		c.vv[kk] = c.vv[kk-1]
+		c.tk[kk] = c.tk[kk-1]
 		c.ww[kk] = c.ww[kk-1] / 2
 	}
 	for k := 0; k < nl; k++ {
