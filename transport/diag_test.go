@@ -468,13 +468,16 @@ func TestDiagColumn(t *testing.T) {
 	fmt.Sscanf(envOr("DIAG_NODE", "26,16"), "%d,%d", &i, &j)
 	cs := snaps[vt][j*59+i]
 	t.Logf("zi %.1f ustar %.3f tstar %.4f L %.1f pblh %.0f zsfc %.1f", cs.zi, cs.ustar, cs.tstar, cs.obuk, cs.pblh, cs.zsfc)
+	for k := 0; k < 8; k++ {
+		t.Logf("input level %d: z=%.1f", k+1, cs.in.z[k])
+	}
 	for k := 0; k < 14; k++ {
 		du, dv := cs.uu[k]-cs.uu[0], cs.vv[k]-cs.vv[0]
 		tsk := cs.tstar * cs.den[1] / cs.den[k]
 		wsk := math.Cbrt(math.Abs(grav * cs.ustar * tsk * cs.zz[k] / cs.tt[0]))
 		tex := math.Abs(8.5 * cs.ustar * tsk / math.Cbrt(cs.ustar*cs.ustar*cs.ustar+0.6*wsk*wsk*wsk))
 		ri := grav * (cs.tt[k] - cs.tt[0] - tex) * (cs.zz[k] - cs.zz[0]) / ((cs.tt[0] + tex) * math.Max(du*du+dv*dv, 1e-4))
-		t.Logf("k=%2d z=%7.1f thv=%.3f u=%.2f v=%.2f tex=%.3f ri=%.3f sw=%.3f tl=%.1f tke=%.3f", k+1, cs.zz[k], cs.tt[k], cs.uu[k], cs.vv[k], tex, ri, cs.sw[k], cs.tl[k], cs.tk[k])
+		t.Logf("ww=%.5f k=%2d z=%7.1f thv=%.3f u=%.2f v=%.2f tex=%.3f ri=%.3f sw=%.3f tl=%.1f tke=%.3f", cs.ww[k], k+1, cs.zz[k], cs.tt[k], cs.uu[k], cs.vv[k], tex, ri, cs.sw[k], cs.tl[k], cs.tk[k])
 	}
 }
 
@@ -491,6 +494,9 @@ func quant(v []float64, q float64) float64 {
 // between a native run and a hycs_std particle file.
 func TestDiagTimeline(t *testing.T) {
 	p := DefaultParams()
+	if v := os.Getenv("DIAG_HORIZ"); v != "" {
+		p.HorizTurb = v
+	}
 	ms, err := OpenMet([]string{"/work/shared/met/20190530_00-05_hrrr", "/work/shared/met/20190530_06-11_hrrr"}, p)
 	if err != nil {
 		t.Fatal(err)
@@ -512,18 +518,34 @@ func TestDiagTimeline(t *testing.T) {
 		if m != 1 && m%step != 0 {
 			continue
 		}
-		var hz, hs, nzs, nss []float64
+		var hz, hs, nzs, nss, hx, hy, nxs, nys []float64
 		for _, r := range rows {
 			if r[0] == float64(-m) {
 				hz = append(hz, r[4])
 				hs = append(hs, r[9])
+				hx = append(hx, r[2])
+				hy = append(hy, r[3])
 			}
 		}
+		nlon, nlat := tab.Col("long"), tab.Col("lati")
 		for i := range ntm {
 			if ntm[i] == float64(-m) {
 				nzs = append(nzs, nz[i])
 				nss = append(nss, nsw[i])
+				nxs = append(nxs, nlon[i])
+				nys = append(nys, nlat[i])
 			}
+		}
+		sd := func(v []float64) float64 {
+			mu, s2 := 0.0, 0.0
+			for _, x := range v {
+				mu += x
+			}
+			mu /= float64(len(v))
+			for _, x := range v {
+				s2 += (x - mu) * (x - mu)
+			}
+			return math.Sqrt(s2 / float64(len(v)))
 		}
 		mean := func(v []float64) float64 {
 			s := 0.0
@@ -532,8 +554,9 @@ func TestDiagTimeline(t *testing.T) {
 			}
 			return s / float64(len(v))
 		}
-		t.Logf("t=%4d hycs z p10/50/90 %7.1f %7.1f %7.1f sigw %.4f | native %7.1f %7.1f %7.1f sigw %.4f", -m,
-			quant(hz, 0.1), quant(hz, 0.5), quant(hz, 0.9), mean(hs), quant(nzs, 0.1), quant(nzs, 0.5), quant(nzs, 0.9), mean(nss))
+		t.Logf("t=%4d hycs z p10/50/90 %7.1f %7.1f %7.1f sigw %.4f | native %7.1f %7.1f %7.1f sigw %.4f | sd lon/lat km hycs %.3f %.3f native %.3f %.3f | mean dlon,dlat km %.3f %.3f", -m,
+			quant(hz, 0.1), quant(hz, 0.5), quant(hz, 0.9), mean(hs), quant(nzs, 0.1), quant(nzs, 0.5), quant(nzs, 0.9), mean(nss),
+			sd(hx)*84.4, sd(hy)*111.2, sd(nxs)*84.4, sd(nys)*111.2, (mean(nxs)-mean(hx))*84.4, (mean(nys)-mean(hy))*111.2)
 	}
 }
 

@@ -187,10 +187,22 @@ func prepFrame(at *arlTime, hdr *arlHeader, h []float64, p Params) (*Frame, erro
 				fr.Pres[base+k] = float32(c.pp[k])
 				fr.SigW[base+k] = float32(c.sw[k])
 				fr.TL[base+k] = float32(c.tl[k])
+				if p.HorizTurb == "vertical" {
+					// KDEF=0: u'² + v'² = w'² = K/VSCALE, split along the
+					// mean wind (STBSND)
+					x := c.kv[k] / p.VScale
+					uu, vv := c.uu[k]*c.uu[k], c.vv[k]*c.vv[k]
+					if m := uu + vv; m > 0 {
+						fr.SigU[base+k] = float32(math.Sqrt(uu * x / m))
+						fr.SigV[base+k] = float32(math.Sqrt(vv * x / m))
+					}
+				}
 			}
 		}
 	}
-	horizontalTurbulence(fr, hdr, p)
+	if p.HorizTurb != "vertical" {
+		horizontalTurbulence(fr, hdr, p)
+	}
 	return fr, nil
 }
 
@@ -220,6 +232,7 @@ func horizontalTurbulence(fr *Frame, hdr *arlHeader, p Params) {
 				kh := 0.014 * d * d * def
 				su := math.Sqrt(kh / p.HScale)
 				fr.SigU[at(i, j)] = float32(math.Min(2, math.Max(0.2, su)))
+				fr.SigV[at(i, j)] = fr.SigU[at(i, j)]
 			}
 		}
 	}
@@ -239,6 +252,7 @@ type column struct {
 	// internal levels
 	zz, tt, rh, uu, vv, pp, den, ww, dry, sw, tl, tk []float64
 	th                                               []float64 // dry potential temperature (K)
+	kv                                               []float64 // vertical diffusivity K (m² s⁻¹)
 	// stability
 	ustar, tstar, obuk, wstar, zi float64
 }
@@ -247,7 +261,7 @@ func newColumn(nin, nl int) *column {
 	mk := func(n int) []float64 { return make([]float64, n) }
 	return &column{psg: mk(nin), t: mk(nin), u: mk(nin), v: mk(nin), w: mk(nin), q: mk(nin), tke: mk(nin), plev: mk(nin),
 		zz: mk(nl), tt: mk(nl), rh: mk(nl), uu: mk(nl), vv: mk(nl), pp: mk(nl), den: mk(nl), ww: mk(nl),
-		dry: mk(nl), sw: mk(nl), tl: mk(nl), tk: mk(nl), th: mk(nl)}
+		dry: mk(nl), sw: mk(nl), tl: mk(nl), tk: mk(nl), th: mk(nl), kv: mk(nl)}
 }
 
 // remap interpolates the sigma sounding to the internal levels (PRFSIG):
@@ -479,6 +493,46 @@ func hanna(c *column) {
 			tl = 100
 		}
 		c.sw[k], c.tl[k] = sw, tl
+	}
+	diffusivity(c)
+}
+
+// diffusivity fills kv with STBSND's vertical mixing coefficient: surface-
+// layer and PBL similarity (Beljaars–Holtslag stable, Betchov–Yaglom
+// unstable φ functions, diabatic Prandtl number above the surface layer)
+// for z ≤ zi, the Richardson mixing length K above; clamped to 0.01–200.
+// It sets the KDEF=0 horizontal turbulence.
+func diffusivity(c *column) {
+	const A, B, C, D, Pr = 1.0, 2.0 / 3.0, 5.0, 0.35, 0.923
+	h, L, us, ws := c.zi, c.obuk, c.ustar, c.wstar
+	wm := math.Cbrt(us*us*us + 0.6*ws*ws*ws)
+	zsl := math.Max(c.zz[1], 0.1*h)
+	phim0, phih0 := 1.0, Pr
+	for k, z := range c.zz {
+		var kk float64
+		if z <= h {
+			sl := math.Max(-2, math.Min(10, z/L))
+			var phim, phih float64
+			if sl >= 0 {
+				e := B * math.Exp(-D*sl) * (1 - D*sl + C)
+				phim = 1 + (A+e)*sl
+				phih = Pr * (1 + (A*math.Sqrt(1+A*B*sl)+e)*sl)
+			} else {
+				phim = math.Cbrt((1 + 0.625*sl*sl) / (1 - 7.5*sl))
+				phih = 0.64 * math.Cbrt((3-2.5*sl)/(1-10*sl+50*sl*sl))
+			}
+			f := (1 - z/h) * (1 - z/h)
+			if math.Round(z) <= math.Round(zsl) {
+				kk = vonK * (us / phih) * z * f
+				phim0, phih0 = phim, phih
+			} else {
+				prd := phih0/phim0 + 7.2*vonK*z*ws/(h*wm)
+				kk = vonK * (wm / prd) * z * f
+			}
+		} else {
+			kk = freeK(c, k)
+		}
+		c.kv[k] = math.Max(0.01, math.Min(200, kk))
 	}
 }
 
