@@ -52,7 +52,7 @@ func (n *Native) met(sim *Simulation) (MetSource, error) {
 		return nil, fmt.Errorf("simulation %s: no met files", sim.ID)
 	}
 	pp := sim.Params
-	key := fmt.Sprintf("%s|%g|%v|%g|%g|%g", strings.Join(sim.MetFiles, "\x00"), pp.ZTop, pp.ZiRiFriction, pp.Kmix0, pp.HScale, pp.ZiExcessB)
+	key := fmt.Sprintf("%s|%g|%v|%g|%g|%g|%s|%g", strings.Join(sim.MetFiles, "\x00"), pp.ZTop, pp.ZiRiFriction, pp.Kmix0, pp.HScale, pp.ZiExcessB, pp.HorizTurb, pp.VScale)
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if m, ok := n.cache[key]; ok {
@@ -404,10 +404,11 @@ func (wk *worker) step(pt *part, t, dt float64, out *row) bool {
 		dxm, dym := m.grid.UnitMetres(pt.x, pt.y)
 		k := levelBelow(m.h, pt.zeta)
 		su := prev.lev(prev.fa.SigU, prev.fb.SigU, k)
+		sv := prev.lev(prev.fa.SigV, prev.fb.SigV, k)
 		R := math.Exp(-60 * math.Abs(dt) / p.HScale)
-		q := math.Sqrt(1-R*R) * su
-		pt.up = R*pt.up + q*pt.rng.NormFloat64()
-		pt.vp = R*pt.vp + q*pt.rng.NormFloat64()
+		q := math.Sqrt(1 - R*R)
+		pt.up = R*pt.up + q*su*pt.rng.NormFloat64()
+		pt.vp = R*pt.vp + q*sv*pt.rng.NormFloat64()
 		pt.x += pt.up * 60 * dt / dxm
 		pt.y += pt.vp * 60 * dt / dym
 		pt.zeta = ze

@@ -21,7 +21,7 @@ type Frame struct {
 	Pres       []float32 // pressure (hPa)
 	SigW       []float32 // sigma_w (m/s)
 	TL         []float32 // vertical Lagrangian time scale (s)
-	SigU       []float32 // horizontal turbulent velocity scale (m/s)
+	SigU, SigV []float32 // horizontal turbulent velocity scales σ_u, σ_v (m/s)
 }
 
 // NewFrame allocates a frame.
@@ -29,7 +29,7 @@ func NewFrame(t time.Time, nx, ny, nl int) *Frame {
 	n := nx * ny * nl
 	f := &Frame{Time: t, NX: nx, NY: ny, NL: nl,
 		Zsfc: make([]float32, nx*ny), ZI: make([]float32, nx*ny)}
-	for _, p := range []*[]float32{&f.U, &f.V, &f.W, &f.Dens, &f.DensDry, &f.Pres, &f.SigW, &f.TL, &f.SigU} {
+	for _, p := range []*[]float32{&f.U, &f.V, &f.W, &f.Dens, &f.DensDry, &f.Pres, &f.SigW, &f.TL, &f.SigU, &f.SigV} {
 		*p = make([]float32, n)
 	}
 	return f

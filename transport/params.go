@@ -5,14 +5,21 @@ import "fmt"
 // Params are the physics parameters of the native engine, named as in
 // R-STILT's run_stilt.r (toml tags). DefaultParams gives run_stilt.r's values.
 type Params struct {
-	Veght       float64   `toml:"veght"`       // surface-layer fraction of zi (<=1) or height in m (>1)
-	Kmix0       float64   `toml:"kmix0"`       // minimum mixing depth (m)
-	Kmixd       int       `toml:"kmixd"`       // mixed-layer scheme; only 3 (Richardson) is implemented
-	Delt        float64   `toml:"delt"`        // time step (min); 0 = automatic rule (physics.md §2.2)
-	WOption     int       `toml:"w_option"`    // vertical motion; only 0 (data) is implemented
-	ZTop        float64   `toml:"z_top"`       // model top (m AGL)
-	TLFrac      float64   `toml:"tlfrac"`      // dispersion sub-step as a fraction of T_L
-	HScale      float64   `toml:"hscale"`      // horizontal Lagrangian time scale (s)
+	Veght   float64 `toml:"veght"`    // surface-layer fraction of zi (<=1) or height in m (>1)
+	Kmix0   float64 `toml:"kmix0"`    // minimum mixing depth (m)
+	Kmixd   int     `toml:"kmixd"`    // mixed-layer scheme; only 3 (Richardson) is implemented
+	Delt    float64 `toml:"delt"`     // time step (min); 0 = automatic rule (physics.md §2.2)
+	WOption int     `toml:"w_option"` // vertical motion; only 0 (data) is implemented
+	ZTop    float64 `toml:"z_top"`    // model top (m AGL)
+	TLFrac  float64 `toml:"tlfrac"`   // dispersion sub-step as a fraction of T_L
+	HScale  float64 `toml:"hscale"`   // horizontal Lagrangian time scale (s)
+	VScale  float64 `toml:"vscale"`   // K to velocity-variance time scale (s) of HorizTurb "vertical"
+	// HorizTurb selects the horizontal turbulence: "deformation" (default,
+	// STILT v1: Smagorinsky σ_u = σ_v clamped to 0.2–2 m/s) or "vertical"
+	// (HYSPLIT 4.9 STBSND, KDEF=0: σ_u² + σ_v² = K/VSCALE split along the
+	// mean wind). The second was tried against hycs_std and is not the
+	// default; see bench/RESULTS-transport.md.
+	HorizTurb   string    `toml:"horiz_turb"`
 	TRatio      float64   `toml:"tratio"`      // advection stability ratio for the automatic step
 	ZIControlTF bool      `toml:"zicontroltf"` // scale zi by ZIScale per simulation hour
 	ZIScale     []float64 `toml:"ziscale"`     // zi factors per hour (last one repeats)
@@ -44,6 +51,8 @@ func DefaultParams() Params {
 		ZTop:      25000,
 		TLFrac:    0.1,
 		HScale:    10800,
+		VScale:    200,
+		HorizTurb: "deformation",
 		TRatio:    0.75,
 		OutFrac:   0.9,
 		Workers:   1,
@@ -67,6 +76,10 @@ func (p Params) Validate() error {
 		return fmt.Errorf("transport params: tlfrac=%g, want 0 < tlfrac <= 1", p.TLFrac)
 	case p.ZiExcessB < 0:
 		return fmt.Errorf("transport params: zi_excess_b=%g, want >= 0", p.ZiExcessB)
+	case p.HorizTurb != "" && p.HorizTurb != "deformation" && p.HorizTurb != "vertical":
+		return fmt.Errorf("transport params: horiz_turb=%q, want \"deformation\" or \"vertical\"", p.HorizTurb)
+	case p.HorizTurb == "vertical" && p.VScale <= 0:
+		return fmt.Errorf("transport params: vscale=%g, want > 0", p.VScale)
 	case p.HScale <= 0:
 		return fmt.Errorf("transport params: hscale=%g, want > 0", p.HScale)
 	case p.ZIControlTF:
