@@ -6,14 +6,14 @@
 # (from the summary rank 0 prints at the end of a run).
 #
 # Environment (defaults in brackets):
-#   BIN [bin/stilt-mpi]  BENCHTIME [20x]  SKIP_GO_BENCH [0]  SKIP_SCALING [0]
+#   BIN [bin/stilt-mpi]  BENCHTIME [3x]  SKIP_GO_BENCH [0]  SKIP_SCALING [0]
 #   RANKS ["1 2 4"]  NREC [48]  NUMPAR [100]  NHOURS [-6]  REPEAT [1]
 #   BENCH_OUT [${TMPDIR:-/tmp}/stilt-bench-<utc time>]: logs and tables
 # Results are printed and written to $BENCH_OUT/{go-bench.txt,scaling.md}.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-bin/stilt-mpi}
-BENCHTIME=${BENCHTIME:-20x}
+BENCHTIME=${BENCHTIME:-3x}
 RANKS=${RANKS:-"1 2 4"}
 NREC=${NREC:-48}
 NUMPAR=${NUMPAR:-100}
