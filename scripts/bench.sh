@@ -106,7 +106,8 @@ for n in $RANKS; do
 		busy=$(sed -n 's/^rank [0-9]*: .* busy \([0-9.]*\) s of.*/\1/p' "$log" | paste -sd+ - | bc -l)
 		idle=$(sed -n 's/^rank \([0-9]*\): .* idle \([-0-9.]*%\)$/r\1=\2/p' "$log" | paste -sd, -)
 		per=$(sed -n 's/^rank 0 overhead: \([0-9.]*\) ms.*/\1/p' "$log")
-		ROWS+=("$n $rep $wall $loop $busy $per $load $idle")
+		scenes=$(sed -n 's/^rank 0 scene files: [0-9]* written in \([0-9.]*\) s$/\1/p' "$log")
+		ROWS+=("$n $rep $wall $loop $busy $per $load $idle ${scenes:-?}")
 	done
 done
 # T1: the fastest single-rank run (the machine may be shared: see load)
@@ -116,19 +117,20 @@ for row in "${ROWS[@]}"; do
 	if [ "$1" = 1 ] && { [ -z "$T1" ] || [ "$(echo "$3 < $T1" | bc -l)" = 1 ]; }; then T1=$3; fi
 done
 {
-	echo "| ranks | rep | process wall s | loop wall s | speedup | efficiency | busy/(ranks x loop wall) | idle per rank | rank-0 ms/result | load before |"
-	echo "|---|---|---|---|---|---|---|---|---|---|"
+	echo "| ranks | rep | process wall s | loop wall s | speedup | efficiency | busy/(ranks x loop wall) | idle per rank | rank-0 commit ms/result | scene files s | load before |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|"
 	for row in "${ROWS[@]}"; do
 		set -- $row
 		n=$1
 		eff_n=$((n < NCORES ? n : NCORES))
 		speed=$(echo "${T1:-$3} / $3" | bc -l)
-		printf '| %d | %d | %.2f | %.2f | %.2f | %.2f | %.2f | %s | %s | %s |\n' "$n" "$2" "$3" "$4" "$speed" \
-			"$(echo "$speed / $eff_n" | bc -l)" "$(echo "$5 / ($n * $4)" | bc -l)" "$8" "$6" "$7"
+		printf '| %d | %d | %.2f | %.2f | %.2f | %.2f | %.2f | %s | %s | %s | %s |\n' "$n" "$2" "$3" "$4" "$speed" \
+			"$(echo "$speed / $eff_n" | bc -l)" "$(echo "$5 / ($n * $4)" | bc -l)" "$8" "$6" "$9" "$7"
 	done
 	echo
 	echo "speedup = fastest 1-rank process wall / process wall; efficiency = speedup / min(ranks, $NCORES cores);"
-	echo "busy = sum over ranks of the wall time of their simulations, as rank 0 recorded it."
+	echo "busy = sum over ranks of the wall time of their simulations, as rank 0 recorded it;"
+	echo "commit = rank 0's registry commit per result; scene files = time of rank 0's scene writer (background)."
 } >"$TABLE"
 cat "$TABLE"
 echo "bench outputs: $OUT"
