@@ -110,6 +110,22 @@ for n in $RANKS; do
 		ROWS+=("$n $rep $wall $loop $busy $per $load $idle ${scenes:-?}")
 	done
 done
+# Machine ceiling: the same batch as NCORES independent processes without
+# MPI (`run --shard i/K`, started together): what K cores give to K
+# uncoordinated processes on this (possibly shared) machine.
+CEIL=()
+for ((rep = 1; rep <= REPEAT; rep++)); do
+	rm -rf "$W/out" "$W/scratch"
+	t0=$(date +%s.%N)
+	pids=()
+	for ((i = 0; i < NCORES; i++)); do
+		"$BIN" run --shard "$i/$NCORES" "$W/run.toml" >"$W/shard-$i-$rep.log" 2>&1 &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do wait "$p"; done
+	t1=$(date +%s.%N)
+	CEIL+=("$(echo "$t1 - $t0" | bc -l)")
+done
 # T1: the fastest single-rank run (the machine may be shared: see load)
 T1=""
 for row in "${ROWS[@]}"; do
@@ -126,6 +142,11 @@ done
 		speed=$(echo "${T1:-$3} / $3" | bc -l)
 		printf '| %d | %d | %.2f | %.2f | %.2f | %.2f | %.2f | %s | %s | %s | %s |\n' "$n" "$2" "$3" "$4" "$speed" \
 			"$(echo "$speed / $eff_n" | bc -l)" "$(echo "$5 / ($n * $4)" | bc -l)" "$8" "$6" "$9" "$7"
+	done
+	echo
+	for c in "${CEIL[@]}"; do
+		printf '| %d independent shard processes (no MPI) | | %.2f | | %.2f | %.2f | | | | | |\n' "$NCORES" "$c" \
+			"$(echo "${T1:-$c} / $c" | bc -l)" "$(echo "${T1:-$c} / $c / $NCORES" | bc -l)"
 	done
 	echo
 	echo "speedup = fastest 1-rank process wall / process wall; efficiency = speedup / min(ranks, $NCORES cores);"
