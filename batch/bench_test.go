@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stilt-mpi/stilt-mpi/config"
+	"github.com/stilt-mpi/stilt-mpi/receptor"
 	"github.com/stilt-mpi/stilt-mpi/registry"
 )
 
@@ -82,4 +83,29 @@ func BenchmarkMessageCodec(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+}
+
+// BenchmarkPlanBroadcast measures the plan rank 0 broadcasts to every rank
+// (gob-encoded pending simulations): bytes per simulation and encode time,
+// for the cost model of very large batches.
+func BenchmarkPlanBroadcast(b *testing.B) {
+	const n = 10000
+	specs := make([]SimSpec, n)
+	t0 := time.Date(2019, 5, 30, 10, 0, 0, 0, time.UTC)
+	for i := range specs {
+		r := receptor.Receptor{Kind: receptor.Point, Time: t0.Add(time.Duration(i) * time.Hour),
+			Lons: []float64{-112 + 1e-4*float64(i)}, Lats: []float64{40.5 + 1e-4*float64(i)}, Heights: []float64{5}, Scene: "scene1"}
+		specs[i] = SimSpec{ID: fmt.Sprintf("hrrr_%s_%.4f_%.4f_5", r.Time.Format("200601021504"), r.Lons[0], r.Lats[0]), Scene: "scene1", Met: "hrrr", Receptor: r}
+	}
+	p := plan{ConfigPath: "/project/run.toml", Config: make([]byte, 2000), Specs: specs, RunID: "20261126T180000Z-0123456789ab"}
+	var size int
+	for i := 0; i < b.N; i++ {
+		buf, err := encode(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = len(buf)
+	}
+	b.ReportMetric(float64(size)/n, "bytes/sim")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/sim")
 }

@@ -652,6 +652,32 @@ func TestKillResume(t *testing.T) {
 	}
 	verifyBlobs(t, reg)
 	sameScenes(t, "after kills", wantScenes, dumpScenes(t, cfg))
+	// killed runs are marked stale when the next run starts (interrupted
+	// if rank 0 got to end its run), the last one is complete
+	st, err := registry.OpenReadOnly(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	rows, err := st.DB().Query(`SELECT status FROM runs ORDER BY started_at`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var runs []string
+	for rows.Next() {
+		var s string
+		rows.Scan(&s)
+		runs = append(runs, s)
+	}
+	rows.Close()
+	for i, s := range runs {
+		switch {
+		case i == len(runs)-1 && s != "complete":
+			t.Errorf("runs table %v: the last run is %q, want complete", runs, s)
+		case i < len(runs)-1 && s != "stale" && s != "interrupted":
+			t.Errorf("runs table %v: killed run %d is %q, want stale (or interrupted)", runs, i, s)
+		}
+	}
 }
 
 // verifyBlobs loads every stored blob (LoadBlobs checks the checksums).

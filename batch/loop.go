@@ -233,8 +233,20 @@ func (c *Coordinator) Run(ctx context.Context) error {
 }
 
 // Worker is the loop of every rank but 0: ask for a block, run it, send each
-// result and wait for its acknowledgement, until rank 0 sends an empty block.
+// result, until rank 0 sends an empty block. Rank 0 acknowledges a result
+// once it is committed; the worker waits for that acknowledgement only
+// before sending its next result (one result in flight), so that rank 0's
+// commit overlaps the next simulation instead of idling the worker.
 func Worker(ctx context.Context, comm Comm, sim SimFunc) error {
+	unacked := false
+	waitAck := func() error {
+		if !unacked {
+			return nil
+		}
+		unacked = false
+		_, _, _, err := comm.Recv(0, tagAck)
+		return err
+	}
 	for {
 		if err := comm.Send(nil, 0, tagRequest); err != nil {
 			return err
@@ -248,7 +260,7 @@ func Worker(ctx context.Context, comm Comm, sim SimFunc) error {
 			return err
 		}
 		if len(block) == 0 {
-			return nil
+			return waitAck()
 		}
 		for _, id := range block {
 			r := sim(ctx, id)
@@ -257,12 +269,13 @@ func Worker(ctx context.Context, comm Comm, sim SimFunc) error {
 			if err != nil {
 				return err
 			}
+			if err := waitAck(); err != nil {
+				return err
+			}
 			if err := comm.Send(msg, 0, tagResult); err != nil {
 				return err
 			}
-			if _, _, _, err := comm.Recv(0, tagAck); err != nil {
-				return err
-			}
+			unacked = true
 		}
 	}
 }

@@ -149,7 +149,11 @@ func Run(ctx context.Context, w World, cfgPath string, opt RunOptions) error {
 	fmt.Fprintf(opt.Log, "run %s: %d simulations pending on %d ranks (engine %s)\n", p.RunID, len(p.Specs), w.Size(), runner.Name)
 	sink := &registrySink{store: store, runID: p.RunID, host: host, scenes: state, log: opt.Log}
 	co := &Coordinator{Comm: w, Sched: &schedAdapter{s: sched, max: cfg.MPI.BlockSize}, Sink: sink, Local: runner.Simulate, Progress: prog}
+	state.startWriter()
 	loopErr := co.Run(ctx)
+	if err := state.stopWriter(); err != nil && loopErr == nil {
+		loopErr = err
+	}
 	fmt.Fprintln(opt.Log, co.Stats.Summary())
 	if path := os.Getenv("STILT_STATS_FILE"); path != "" && loopErr == nil {
 		if err := writeJSONAtomic(path, sink.stats(co.Stats)); err != nil {
@@ -171,6 +175,7 @@ func Run(ctx context.Context, w World, cfgPath string, opt RunOptions) error {
 			loopErr = err
 		}
 	}
+	fmt.Fprintf(opt.Log, "rank 0 scene files: %d written in %.2f s\n", state.Written, state.WriteSec)
 	if err := store.EndRun(context.Background(), p.RunID, status); err != nil && loopErr == nil {
 		loopErr = err
 	}
@@ -448,14 +453,27 @@ type sceneState struct {
 	order   []string
 	members map[string][]SimSpec
 	open    map[string]map[string]bool // scene -> sims not ended
+	sceneOf map[string]string          // sim -> scene
+
+	// Background writer (startWriter): scenes that finish during the work
+	// loop are assembled off rank 0's commit path. The netcdf package
+	// serialises its C calls itself.
+	queue   chan string
+	stopped chan struct{}
+	werr    error
+	// Time spent writing scene files and how many were written.
+	WriteSec float64
+	Written  int
 }
 
 func newSceneState(cfg *config.Config, store *registry.SQLite, specs []SimSpec, write bool) (*sceneState, error) {
 	ids, by := Scenes(specs)
-	st := &sceneState{cfg: cfg, store: store, write: write && len(cfg.Footprints()) > 0, order: ids, members: by, open: map[string]map[string]bool{}}
+	st := &sceneState{cfg: cfg, store: store, write: write && len(cfg.Footprints()) > 0, order: ids, members: by,
+		open: map[string]map[string]bool{}, sceneOf: map[string]string{}}
 	for _, sc := range ids {
 		st.open[sc] = map[string]bool{}
 		for _, s := range by[sc] {
+			st.sceneOf[s.ID] = sc
 			sim, err := store.Get(context.Background(), s.ID)
 			if err != nil {
 				return nil, err
@@ -482,16 +500,48 @@ func newSceneState(cfg *config.Config, store *registry.SQLite, specs []SimSpec, 
 }
 
 func (st *sceneState) ended(simID string) error {
-	for sc, open := range st.open {
-		if open[simID] {
-			delete(open, simID)
-			if len(open) == 0 {
-				return st.writeScene(sc)
-			}
-			return nil
-		}
+	sc, ok := st.sceneOf[simID]
+	if !ok || !st.open[sc][simID] {
+		return nil
 	}
-	return nil
+	delete(st.open[sc], simID)
+	if len(st.open[sc]) > 0 {
+		return nil
+	}
+	if st.queue != nil {
+		st.queue <- sc // never blocks: a scene ends once per run
+		return nil
+	}
+	return st.writeScene(sc)
+}
+
+// startWriter makes ended hand finished scenes to a background goroutine.
+func (st *sceneState) startWriter() {
+	if !st.write || st.queue != nil {
+		return
+	}
+	st.queue = make(chan string, len(st.order))
+	st.stopped = make(chan struct{})
+	go func() {
+		defer close(st.stopped)
+		for sc := range st.queue {
+			if st.werr == nil {
+				st.werr = st.writeScene(sc)
+			}
+		}
+	}()
+}
+
+// stopWriter waits until every queued scene is written and returns the
+// first error.
+func (st *sceneState) stopWriter() error {
+	if st.queue == nil {
+		return nil
+	}
+	close(st.queue)
+	<-st.stopped
+	st.queue = nil
+	return st.werr
 }
 
 // writeReady writes every finished scene whose file is missing (all: also
@@ -535,7 +585,11 @@ func (st *sceneState) writeScene(sc string) error {
 	if !st.write {
 		return nil
 	}
-	return WriteSceneFromRegistry(st.cfg, st.store, sc, st.members[sc])
+	t0 := time.Now()
+	err := WriteSceneFromRegistry(st.cfg, st.store, sc, st.members[sc])
+	st.WriteSec += time.Since(t0).Seconds()
+	st.Written++
+	return err
 }
 
 // WriteSceneFromRegistry assembles one scene's files from stored results.

@@ -6,14 +6,14 @@
 # (from the summary rank 0 prints at the end of a run).
 #
 # Environment (defaults in brackets):
-#   BIN [bin/stilt-mpi]  BENCHTIME [20x]  SKIP_GO_BENCH [0]  SKIP_SCALING [0]
+#   BIN [bin/stilt-mpi]  BENCHTIME [3x]  SKIP_GO_BENCH [0]  SKIP_SCALING [0]
 #   RANKS ["1 2 4"]  NREC [48]  NUMPAR [100]  NHOURS [-6]  REPEAT [1]
 #   BENCH_OUT [${TMPDIR:-/tmp}/stilt-bench-<utc time>]: logs and tables
 # Results are printed and written to $BENCH_OUT/{go-bench.txt,scaling.md}.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-bin/stilt-mpi}
-BENCHTIME=${BENCHTIME:-20x}
+BENCHTIME=${BENCHTIME:-3x}
 RANKS=${RANKS:-"1 2 4"}
 NREC=${NREC:-48}
 NUMPAR=${NUMPAR:-100}
@@ -106,8 +106,25 @@ for n in $RANKS; do
 		busy=$(sed -n 's/^rank [0-9]*: .* busy \([0-9.]*\) s of.*/\1/p' "$log" | paste -sd+ - | bc -l)
 		idle=$(sed -n 's/^rank \([0-9]*\): .* idle \([-0-9.]*%\)$/r\1=\2/p' "$log" | paste -sd, -)
 		per=$(sed -n 's/^rank 0 overhead: \([0-9.]*\) ms.*/\1/p' "$log")
-		ROWS+=("$n $rep $wall $loop $busy $per $load $idle")
+		scenes=$(sed -n 's/^rank 0 scene files: [0-9]* written in \([0-9.]*\) s$/\1/p' "$log")
+		ROWS+=("$n $rep $wall $loop $busy $per $load $idle ${scenes:-?}")
 	done
+done
+# Machine ceiling: the same batch as NCORES independent processes without
+# MPI (`run --shard i/K`, started together): what K cores give to K
+# uncoordinated processes on this (possibly shared) machine.
+CEIL=()
+for ((rep = 1; rep <= REPEAT; rep++)); do
+	rm -rf "$W/out" "$W/scratch"
+	t0=$(date +%s.%N)
+	pids=()
+	for ((i = 0; i < NCORES; i++)); do
+		"$BIN" run --shard "$i/$NCORES" "$W/run.toml" >"$W/shard-$i-$rep.log" 2>&1 &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do wait "$p"; done
+	t1=$(date +%s.%N)
+	CEIL+=("$(echo "$t1 - $t0" | bc -l)")
 done
 # T1: the fastest single-rank run (the machine may be shared: see load)
 T1=""
@@ -116,19 +133,25 @@ for row in "${ROWS[@]}"; do
 	if [ "$1" = 1 ] && { [ -z "$T1" ] || [ "$(echo "$3 < $T1" | bc -l)" = 1 ]; }; then T1=$3; fi
 done
 {
-	echo "| ranks | rep | process wall s | loop wall s | speedup | efficiency | busy/(ranks x loop wall) | idle per rank | rank-0 ms/result | load before |"
-	echo "|---|---|---|---|---|---|---|---|---|---|"
+	echo "| ranks | rep | process wall s | loop wall s | speedup | efficiency | busy/(ranks x loop wall) | idle per rank | rank-0 commit ms/result | scene files s | load before |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|"
 	for row in "${ROWS[@]}"; do
 		set -- $row
 		n=$1
 		eff_n=$((n < NCORES ? n : NCORES))
 		speed=$(echo "${T1:-$3} / $3" | bc -l)
-		printf '| %d | %d | %.2f | %.2f | %.2f | %.2f | %.2f | %s | %s | %s |\n' "$n" "$2" "$3" "$4" "$speed" \
-			"$(echo "$speed / $eff_n" | bc -l)" "$(echo "$5 / ($n * $4)" | bc -l)" "$8" "$6" "$7"
+		printf '| %d | %d | %.2f | %.2f | %.2f | %.2f | %.2f | %s | %s | %s | %s |\n' "$n" "$2" "$3" "$4" "$speed" \
+			"$(echo "$speed / $eff_n" | bc -l)" "$(echo "$5 / ($n * $4)" | bc -l)" "$8" "$6" "$9" "$7"
+	done
+	echo
+	for c in "${CEIL[@]}"; do
+		printf '| %d independent shard processes (no MPI) | | %.2f | | %.2f | %.2f | | | | | |\n' "$NCORES" "$c" \
+			"$(echo "${T1:-$c} / $c" | bc -l)" "$(echo "${T1:-$c} / $c / $NCORES" | bc -l)"
 	done
 	echo
 	echo "speedup = fastest 1-rank process wall / process wall; efficiency = speedup / min(ranks, $NCORES cores);"
-	echo "busy = sum over ranks of the wall time of their simulations, as rank 0 recorded it."
+	echo "busy = sum over ranks of the wall time of their simulations, as rank 0 recorded it;"
+	echo "commit = rank 0's registry commit per result; scene files = time of rank 0's scene writer (background)."
 } >"$TABLE"
 cat "$TABLE"
 echo "bench outputs: $OUT"
