@@ -17,10 +17,13 @@ import (
 // can commit to the SQLite registry (one transaction per result, blob
 // stored) with the scene bookkeeping, for footprint blobs of typical sizes
 // (≈ 0.9 KB is what the integration batches store; 64 KB and 1 MB stand for
-// large hourly footprints). Scene files are not written here.
+// large hourly footprints), one result per transaction (group=1, Commit)
+// or 16 (CommitBatch, what rank 0 does with results waiting together).
+// Scene files are not written here.
 func BenchmarkSinkCommit(b *testing.B) {
-	for _, size := range []int{1 << 10, 64 << 10, 1 << 20} {
-		b.Run(fmt.Sprintf("blob=%dKB", size>>10), func(b *testing.B) {
+	for _, tc := range []struct{ size, group int }{{1 << 10, 1}, {1 << 10, 16}, {64 << 10, 1}, {64 << 10, 16}, {1 << 20, 1}} {
+		size, group := tc.size, tc.group
+		b.Run(fmt.Sprintf("blob=%dKB/group=%d", size>>10, group), func(b *testing.B) {
 			ctx := context.Background()
 			store, err := registry.Open(filepath.Join(b.TempDir(), "registry.sqlite"))
 			if err != nil {
@@ -53,10 +56,19 @@ func BenchmarkSinkCommit(b *testing.B) {
 			now := time.Now().UnixNano()
 			b.SetBytes(int64(size))
 			b.ResetTimer()
-			for i := 0; i < n; i++ {
-				r := Result{SimID: specs[i].ID, Status: StatusComplete, Rank: i % 4, Host: "bench", Engine: "native",
-					Started: now, Finished: now + 1e9, TransportSec: 0.8, FootprintSec: 0.2, Outputs: map[string][]byte{"f": blob}}
-				if err := sink.Commit(r); err != nil {
+			for i := 0; i < n; i += group {
+				rs := make([]Result, 0, group)
+				for j := i; j < n && j < i+group; j++ {
+					rs = append(rs, Result{SimID: specs[j].ID, Status: StatusComplete, Rank: j % 4, Host: "bench", Engine: "native",
+						Started: now, Finished: now + 1e9, TransportSec: 0.8, FootprintSec: 0.2, Outputs: map[string][]byte{"f": blob}})
+				}
+				var err error
+				if group == 1 {
+					err = sink.Commit(rs[0])
+				} else {
+					err = sink.CommitBatch(rs)
+				}
+				if err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -24,6 +24,17 @@ type Sink interface {
 	Commit(r Result) error
 }
 
+// BatchSink is a Sink that can also commit several results in one
+// transaction (a group commit: one fsync for all). The coordinator uses it
+// for the results that are waiting in its inbox together.
+type BatchSink interface {
+	Sink
+	CommitBatch(rs []Result) error
+}
+
+// maxGroup bounds the results committed in one group.
+const maxGroup = 64
+
 // Coordinator is rank 0's loop: it answers work requests from the other
 // ranks with blocks from the Scheduler, commits every result to the Sink
 // before acknowledging it, and (when Local is set) computes too.
@@ -50,9 +61,10 @@ type RankStats struct {
 type LoopStats struct {
 	Wall      time.Duration // from the start of Run to its end
 	Ranks     []RankStats   // by rank
-	CommitSec float64       // rank 0 time in Sink.Commit (registry + scene files)
-	Commits   int
-	Messages  int // messages received from other ranks
+	CommitSec float64       // rank 0 time committing results (Sink.Commit, CommitBatch)
+	Commits   int           // results committed
+	Groups    int           // group commits (CommitBatch calls)
+	Messages  int           // messages received from other ranks
 }
 
 // Idle returns the fraction of the wall time rank r did not spend in a
@@ -75,7 +87,7 @@ func (s LoopStats) Summary() string {
 	if s.Commits > 0 {
 		per = 1000 * s.CommitSec / float64(s.Commits)
 	}
-	fmt.Fprintf(&b, "rank 0 overhead: %.2f ms per committed result (%d results, %.2f s in commits, %d messages)", per, s.Commits, s.CommitSec, s.Messages)
+	fmt.Fprintf(&b, "rank 0 overhead: %.2f ms per committed result (%d results, %.2f s in commits, %d group commits, %d messages)", per, s.Commits, s.CommitSec, s.Groups, s.Messages)
 	return b.String()
 }
 
@@ -133,12 +145,7 @@ func (c *Coordinator) Run(ctx context.Context) error {
 		}
 		return block, nil
 	}
-	commit := func(r Result) error {
-		tc := time.Now()
-		if err := c.Sink.Commit(r); err != nil {
-			return fmt.Errorf("committing %s: %w", r.SimID, err)
-		}
-		c.Stats.CommitSec += time.Since(tc).Seconds()
+	account := func(r Result) {
 		c.Stats.Commits++
 		if r.Rank >= 0 && r.Rank < len(c.Stats.Ranks) {
 			c.Stats.Ranks[r.Rank].Results++
@@ -149,53 +156,95 @@ func (c *Coordinator) Run(ctx context.Context) error {
 		if c.Progress != nil {
 			c.Progress.Add(r)
 		}
+	}
+	commit := func(r Result) error {
+		tc := time.Now()
+		if err := c.Sink.Commit(r); err != nil {
+			return fmt.Errorf("committing %s: %w", r.SimID, err)
+		}
+		c.Stats.CommitSec += time.Since(tc).Seconds()
+		account(r)
+		return nil
+	}
+	batchSink, canGroup := c.Sink.(BatchSink)
+	// commitGroup commits the results that arrived together from other
+	// ranks, then acknowledges each to its sender.
+	commitGroup := func(rs []Result, from []int) error {
+		if canGroup && len(rs) > 1 {
+			tc := time.Now()
+			if err := batchSink.CommitBatch(rs); err != nil {
+				return fmt.Errorf("committing %d results (first %s): %w", len(rs), rs[0].SimID, err)
+			}
+			c.Stats.CommitSec += time.Since(tc).Seconds()
+			c.Stats.Groups++
+			for _, r := range rs {
+				account(r)
+			}
+		} else {
+			for _, r := range rs {
+				if err := commit(r); err != nil {
+					return err
+				}
+			}
+		}
+		for _, f := range from {
+			if err := c.Comm.Send(nil, f, tagAck); err != nil {
+				return err
+			}
+		}
 		return nil
 	}
 
 	for stopped < remote || !localDone {
 		busy := false
-		if remote > 0 {
+		// Take every message waiting (up to maxGroup results): requests are
+		// answered at once, results are committed together afterwards.
+		var group []Result
+		var groupFrom []int
+		for remote > 0 && len(group) < maxGroup {
 			ok, err := c.Comm.Iprobe()
 			if err != nil {
 				return err
 			}
-			if ok {
-				busy = true
-				buf, from, tag, err := c.Comm.Recv(-1, -1)
+			if !ok {
+				break
+			}
+			busy = true
+			buf, from, tag, err := c.Comm.Recv(-1, -1)
+			if err != nil {
+				return err
+			}
+			c.Stats.Messages++
+			switch tag {
+			case tagRequest:
+				block, err := next(from)
 				if err != nil {
 					return err
 				}
-				c.Stats.Messages++
-				switch tag {
-				case tagRequest:
-					block, err := next(from)
-					if err != nil {
-						return err
-					}
-					msg, err := encode(block)
-					if err != nil {
-						return err
-					}
-					if err := c.Comm.Send(msg, from, tagBlock); err != nil {
-						return err
-					}
-					if len(block) == 0 {
-						stopped++
-					}
-				case tagResult:
-					var r Result
-					if err := decode(buf, &r); err != nil {
-						return fmt.Errorf("result from rank %d: %w", from, err)
-					}
-					if err := commit(r); err != nil {
-						return err
-					}
-					if err := c.Comm.Send(nil, from, tagAck); err != nil {
-						return err
-					}
-				default:
-					return fmt.Errorf("rank 0: unexpected message tag %d from rank %d", tag, from)
+				msg, err := encode(block)
+				if err != nil {
+					return err
 				}
+				if err := c.Comm.Send(msg, from, tagBlock); err != nil {
+					return err
+				}
+				if len(block) == 0 {
+					stopped++
+				}
+			case tagResult:
+				var r Result
+				if err := decode(buf, &r); err != nil {
+					return fmt.Errorf("result from rank %d: %w", from, err)
+				}
+				group = append(group, r)
+				groupFrom = append(groupFrom, from)
+			default:
+				return fmt.Errorf("rank 0: unexpected message tag %d from rank %d", tag, from)
+			}
+		}
+		if len(group) > 0 {
+			if err := commitGroup(group, groupFrom); err != nil {
+				return err
 			}
 		}
 		if !localDone {

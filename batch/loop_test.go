@@ -304,3 +304,69 @@ func TestOutdatedSceneFileRemoved(t *testing.T) {
 		}
 	}
 }
+
+// batchMemSink is memSink with group commits.
+type batchMemSink struct {
+	memSink
+	groups []int
+}
+
+func (s *batchMemSink) CommitBatch(rs []Result) error {
+	s.groups = append(s.groups, len(rs))
+	for _, r := range rs {
+		if err := s.Commit(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// TestCoordinatorGroupCommit: results waiting together are committed in one
+// group and every one is acknowledged (the workers would hang otherwise).
+func TestCoordinatorGroupCommit(t *testing.T) {
+	const ranks = 4
+	var ids []string
+	for i := 0; i < 60; i++ {
+		ids = append(ids, fmt.Sprintf("sim%03d", i))
+	}
+	sim := func(ctx context.Context, id string) Result {
+		return Result{SimID: id, Status: StatusComplete}
+	}
+	world := newChanWorld(ranks)
+	sink := &batchMemSink{memSink: memSink{running: map[string]int{}, committed: map[string]Result{}}}
+	// a long idle sleep lets the three workers' results pile up
+	co := &Coordinator{Comm: world[0], Sched: &listSched{ids: ids, size: 2}, Sink: sink, Idle: 5 * time.Millisecond}
+	errs := make(chan error, ranks)
+	for r := 1; r < ranks; r++ {
+		go func(c *chanComm) { errs <- Worker(context.Background(), c, sim) }(world[r])
+	}
+	done := make(chan error, 1)
+	go func() { done <- co.Run(context.Background()) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("coordinator did not finish: a result was not acknowledged?")
+	}
+	for r := 1; r < ranks; r++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if sink.commits != len(ids) || len(sink.committed) != len(ids) {
+		t.Fatalf("commits %d, distinct %d, want %d", sink.commits, len(sink.committed), len(ids))
+	}
+	if len(sink.groups) == 0 || co.Stats.Groups != len(sink.groups) {
+		t.Errorf("group commits %v, stats %d: want at least one group with 3 workers and a 5 ms idle sleep", sink.groups, co.Stats.Groups)
+	}
+	for _, g := range sink.groups {
+		if g < 2 || g > maxGroup {
+			t.Errorf("group of %d results, want 2..%d", g, maxGroup)
+		}
+	}
+	if co.Stats.Commits != len(ids) {
+		t.Errorf("stats: %d commits, want %d", co.Stats.Commits, len(ids))
+	}
+}

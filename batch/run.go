@@ -409,7 +409,33 @@ func (s *registrySink) MarkRunning(ids []string, rank int) error {
 	return s.store.MarkRunning(context.Background(), ids, rank, s.host, s.runID)
 }
 
-func (s *registrySink) Commit(r Result) error {
+func (s *registrySink) Commit(r Result) error { return s.CommitBatch([]Result{r}) }
+
+// CommitBatch commits results in one registry transaction, then records
+// which scenes they end.
+func (s *registrySink) CommitBatch(rs []Result) error {
+	rrs := make([]registry.Result, len(rs))
+	for i, r := range rs {
+		rrs[i] = s.toRegistry(r)
+	}
+	if err := s.store.CommitResults(context.Background(), rrs); err != nil {
+		return err
+	}
+	for _, rr := range rrs {
+		if rr.Status != registry.StatusPending {
+			s.done++
+			if rr.Status == registry.StatusFailed {
+				s.failed++
+			}
+			if err := s.scenes.ended(rr.SimID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (s *registrySink) toRegistry(r Result) registry.Result {
 	rr := registry.Result{SimID: r.SimID, RunID: s.runID, Rank: r.Rank, Host: r.Host, Engine: r.Engine,
 		StartedAt: time.Unix(0, r.Started).UTC(), FinishedAt: time.Unix(0, r.Finished).UTC(),
 		TransportS: r.TransportSec, FootprintS: r.FootprintSec, ErrorClass: r.ErrClass, ErrorMessage: r.ErrMsg}
@@ -431,17 +457,7 @@ func (s *registrySink) Commit(r Result) error {
 	for _, k := range names {
 		rr.Blobs = append(rr.Blobs, registry.Blob{Name: k, Data: r.Outputs[k]})
 	}
-	if err := s.store.CommitResult(context.Background(), rr); err != nil {
-		return err
-	}
-	if rr.Status != registry.StatusPending {
-		s.done++
-		if rr.Status == registry.StatusFailed {
-			s.failed++
-		}
-		return s.scenes.ended(r.SimID)
-	}
-	return nil
+	return rr
 }
 
 // sceneState tracks which simulations of each scene have not ended yet and
