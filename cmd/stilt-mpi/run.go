@@ -3,13 +3,16 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
 
 	"github.com/spf13/cobra"
 	"github.com/stilt-mpi/stilt-mpi/batch"
+	"github.com/stilt-mpi/stilt-mpi/config"
 	"github.com/stilt-mpi/stilt-mpi/mpi"
+	"github.com/stilt-mpi/stilt-mpi/service"
 )
 
 func init() {
@@ -31,7 +34,17 @@ skipped (--no-skip recomputes them); a rerun after a crash or SIGTERM resumes.`,
 			}
 			opt.Version = version
 			opt.Log = os.Stderr
-			err = batch.Run(ctx, batch.MPIWorld{C: comm}, args[0], opt)
+			world := batch.MPIWorld{C: comm}
+			if cfg, cerr := config.Load(args[0]); cerr == nil && cfg.Registry.URL != "" {
+				// PostgreSQL registry: the ranks drain the shared queue
+				var rep service.Report
+				rep, err = service.RunMPI(ctx, world, cfg, version, os.Stderr)
+				if err == nil {
+					fmt.Fprintf(os.Stderr, "rank %d: %d claimed, %d complete, %d failed, %d handed back\n", comm.Rank(), rep.Claimed, rep.Complete, rep.Failed, rep.Interrupted)
+				}
+			} else {
+				err = batch.Run(ctx, world, args[0], opt)
+			}
 			var bad batch.BadInputError
 			var planErr batch.PlanError
 			if err != nil && comm.Size() > 1 && !errors.As(err, &planErr) && !errors.Is(err, batch.ErrInterrupted) {
