@@ -527,42 +527,7 @@ func (p *Postgres) MarkRunning(ctx context.Context, ids []string, rank int, host
 
 // prepareResult validates r and fills defaults exactly as the SQLite store
 // does, returning its blobs' SHA-256.
-func (p *Postgres) prepareResult(r *Result) ([]string, error) {
-	switch r.Status {
-	case StatusComplete, StatusCompleteEmpty, StatusFailed, StatusPending:
-	default:
-		return nil, fmt.Errorf("registry: commit %s: status %q: expected complete, complete-empty, failed or pending", r.SimID, r.Status)
-	}
-	if r.Status == StatusFailed && r.ErrorClass == "" {
-		r.ErrorClass = "unknown"
-	}
-	if r.Status.Finished() {
-		r.ErrorClass, r.ErrorMessage = "", ""
-	}
-	if r.FinishedAt.IsZero() {
-		r.FinishedAt = p.now()
-	}
-	if r.Status == StatusPending && len(r.Blobs) > 0 {
-		return nil, fmt.Errorf("registry: commit %s: interrupted (pending) result carries %d blobs", r.SimID, len(r.Blobs))
-	}
-	names := make(map[string]bool, len(r.Blobs))
-	sums := make([]string, len(r.Blobs))
-	for i, b := range r.Blobs {
-		if b.Name == "" {
-			return nil, fmt.Errorf("registry: commit %s: blob %d has no name", r.SimID, i)
-		}
-		if names[b.Name] {
-			return nil, fmt.Errorf("registry: commit %s: blob name %q repeated", r.SimID, b.Name)
-		}
-		names[b.Name] = true
-		sums[i] = sha256Hex(b.Data)
-		if b.SHA256 != "" && !strings.EqualFold(b.SHA256, sums[i]) {
-			return nil, fmt.Errorf("registry: commit %s: blob %q: sender sha256 %s, received data hash %s: %w",
-				r.SimID, b.Name, b.SHA256, sums[i], ErrChecksum)
-		}
-	}
-	return sums, nil
-}
+func (p *Postgres) prepareResult(r *Result) ([]string, error) { return prepareResult(r, p.now) }
 
 // CommitResult records the outcome of one simulation in ONE transaction,
 // with the semantics of SQLite.CommitResult.

@@ -547,7 +547,11 @@ func (s *SQLite) CommitResults(ctx context.Context, rs []Result) error {
 }
 
 // prepareResult validates r, fills defaults and returns its blobs' SHA-256.
-func (s *SQLite) prepareResult(r *Result) ([]string, error) {
+func (s *SQLite) prepareResult(r *Result) ([]string, error) { return prepareResult(r, s.now) }
+
+// prepareResult validates r and fills defaults (now for a missing finish
+// time) in the same way for every back end, and returns its blobs' SHA-256.
+func prepareResult(r *Result, now func() time.Time) ([]string, error) {
 	switch r.Status {
 	case StatusComplete, StatusCompleteEmpty, StatusFailed, StatusPending:
 	default:
@@ -560,7 +564,7 @@ func (s *SQLite) prepareResult(r *Result) ([]string, error) {
 		r.ErrorClass, r.ErrorMessage = "", ""
 	}
 	if r.FinishedAt.IsZero() {
-		r.FinishedAt = s.now()
+		r.FinishedAt = now()
 	}
 	if r.Status == StatusPending && len(r.Blobs) > 0 {
 		return nil, fmt.Errorf("registry: commit %s: interrupted (pending) result carries %d blobs", r.SimID, len(r.Blobs))
