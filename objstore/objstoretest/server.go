@@ -5,13 +5,18 @@ package objstoretest
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
 )
 
 // Credentials of s3rver (fixed by the server).
@@ -169,4 +174,18 @@ func StopShared() error {
 	err := shared.Stop()
 	shared = nil
 	return err
+}
+
+// Remove deletes an object of the server's bucket (objstore itself never
+// deletes outputs; tests use this to simulate a lost upload).
+func (s *Server) Remove(ctx context.Context, key string) error {
+	u, err := url.Parse(s.Endpoint)
+	if err != nil {
+		return err
+	}
+	c, err := minio.New(u.Host, &minio.Options{Creds: credentials.NewStaticV4(AccessKey, SecretKey, ""), Region: "us-east-1", BucketLookup: minio.BucketLookupPath})
+	if err != nil {
+		return err
+	}
+	return c.RemoveObject(ctx, s.Bucket, key, minio.RemoveObjectOptions{})
 }
