@@ -103,7 +103,8 @@ type Output struct {
 	// URL, when set, is an object store (s3://bucket/prefix or
 	// file:///dir, see package objstore) that every scene file and
 	// per-simulation export is uploaded to after it is written locally.
-	URL string `json:"url,omitempty"`
+	// A location like Directory: not part of Hash.
+	URL string `json:"-"`
 }
 
 // MPI is [mpi].

@@ -315,6 +315,18 @@ func TestHashIgnoresLocations(t *testing.T) {
 	if a.Hash() != b.Hash() {
 		t.Error("hysplit_dir changed the hash")
 	}
+	for _, url := range []string{"s3://bucket/runs/a", "file:///srv/out"} {
+		u, err := Parse([]byte(strings.Replace(full, "[output]\n", "[output]\nurl = \""+url+"\"\n", 1)), "/proj/run.toml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.Output.URL != url {
+			t.Errorf("output.url = %q, want %q", u.Output.URL, url)
+		}
+		if u.Hash() != a.Hash() {
+			t.Errorf("output.url %s changed the hash", url)
+		}
+	}
 	d, _ := Parse([]byte(strings.Replace(full, "xres = 0.01", "xres = 0.02", 1)), "/proj/run.toml")
 	if d.Hash() == a.Hash() {
 		t.Error("footprint resolution did not change the hash")
