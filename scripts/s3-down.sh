@@ -21,6 +21,11 @@ if [ -f "$BASE/pid" ]; then
   fi
   rm -f "$BASE/pid"
 fi
+if [ -f "$BASE/watch.pid" ]; then
+  W=$(cat "$BASE/watch.pid")
+  [[ $W =~ ^[0-9]+$ ]] && kill "$W" 2>/dev/null || true
+  rm -f "$BASE/watch.pid"
+fi
 rm -rf "$BASE/data" "$BASE/endpoint" "$BASE/bucket"
 if [ "${2:-}" = --all ]; then
   rm -rf "$BASE"

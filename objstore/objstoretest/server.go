@@ -121,7 +121,7 @@ func start(t testing.TB) (*Server, error) {
 		return nil, err
 	}
 	cmd := exec.Command(filepath.Join(root, "scripts", "s3-up.sh"), base)
-	cmd.Env = os.Environ()
+	cmd.Env = append(os.Environ(), fmt.Sprintf("S3_WATCH_PID=%d", os.Getpid()))
 	if os.Getenv("S3RVER_CACHE") == "" {
 		// one install per machine, not per test run
 		if c, err := os.UserCacheDir(); err == nil {
