@@ -102,3 +102,18 @@ func publishedCopyMatches(ctx context.Context, cfg *config.Config, localPath str
 	}
 	return o.SHA256 == sum, nil
 }
+
+// CheckOutputStore opens and checks the object store of [output] url (a
+// no-op without one), so that a run fails before computing anything when
+// the store is misconfigured or unreachable. bad reports a configuration
+// problem (environment variables, URL) rather than a failed request.
+func CheckOutputStore(ctx context.Context, cfg *config.Config) (bad bool, err error) {
+	st, err := OutputStore(cfg)
+	if err != nil || st == nil {
+		return err != nil, err
+	}
+	if err := st.Check(ctx); err != nil {
+		return false, fmt.Errorf("%s: output.url: %w", cfg.Path, err)
+	}
+	return false, nil
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"os"
 	"path/filepath"
 	"sort"
@@ -146,4 +147,53 @@ func TestRunUploadsToObjectStore(t *testing.T) {
 func removeS3rverObject(t *testing.T, srv *objstoretest.Server, key string) error {
 	t.Helper()
 	return srv.Remove(context.Background(), key)
+}
+
+// TestRunChecksOutputStore: a misconfigured or missing object store stops
+// `run` before any simulation, as bad input when the configuration is at
+// fault.
+func TestRunChecksOutputStore(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end object-store test: skipped under -short")
+	}
+	srv := objstoretest.Start(t)
+	receptors := "time,latitude,longitude,altitude\n2019-05-30 07:00:00,40.7,-112.0,5\n"
+	cases := []struct {
+		name   string
+		url    string
+		env    map[string]string
+		bad    bool
+		errHas []string
+	}{
+		{"no credentials", "s3://" + srv.Bucket + "/x", map[string]string{"AWS_ENDPOINT_URL": srv.Endpoint}, true,
+			[]string{"output.url", "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set"}},
+		{"missing bucket", "s3://no-such-bucket/x", srv.Env(), false,
+			[]string{"output.url", `bucket "no-such-bucket" does not exist`}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			for _, k := range []string{"AWS_ENDPOINT_URL", "S3_ENDPOINT", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION"} {
+				t.Setenv(k, c.env[k])
+			}
+			dir := t.TempDir()
+			cfg := writeSynthProject(t, dir, receptors, "[output]\nurl = \""+c.url+"\"\n")
+			var log bytes.Buffer
+			err := Run(context.Background(), soloWorldDouble{newChanWorld(1)[0]}, cfg.Path, RunOptions{Log: &log})
+			if err == nil {
+				t.Fatalf("run succeeded\n%s", log.String())
+			}
+			var bad BadInputError
+			if isBad := errors.As(err, &bad); isBad != c.bad {
+				t.Errorf("bad input = %v, want %v: %v", isBad, c.bad, err)
+			}
+			for _, s := range c.errHas {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("error %q does not contain %q", err, s)
+				}
+			}
+			if _, err := os.Stat(filepath.Join(cfg.OutputDir(), "registry.sqlite")); err == nil {
+				t.Error("a registry was created: the check came after the run started")
+			}
+		})
+	}
 }

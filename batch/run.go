@@ -220,6 +220,11 @@ func prepare(ctx context.Context, ranks int, cfgPath, host string, opt RunOption
 	if err != nil {
 		return nil, nil, run, nil, nil, p, BadInputError{err}
 	}
+	if bad, err := CheckOutputStore(ctx, cfg); bad {
+		return nil, nil, run, nil, nil, p, BadInputError{err}
+	} else if err != nil {
+		return nil, nil, run, nil, nil, p, err
+	}
 	regPath := cfg.RegistryPath()
 	if regPath == "" {
 		return nil, nil, run, nil, nil, p, BadInputError{fmt.Errorf("%s: [registry] url is not supported by `run` yet; set [registry] path", cfgPath)}

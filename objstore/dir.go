@@ -164,3 +164,17 @@ func (d *Dir) List(ctx context.Context, prefix string) ([]Object, error) {
 	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
 	return out, nil
 }
+
+// Check creates Root when missing and verifies that it is a writable
+// directory.
+func (d *Dir) Check(context.Context) error {
+	if err := os.MkdirAll(d.Root, 0o755); err != nil {
+		return fmt.Errorf("objstore check %s: %w", d.URL(), err)
+	}
+	f, err := os.CreateTemp(d.Root, ".check.tmp*")
+	if err != nil {
+		return fmt.Errorf("objstore check %s: not writable: %w", d.URL(), err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}

@@ -44,6 +44,9 @@ type Store interface {
 	List(ctx context.Context, prefix string) ([]Object, error)
 	// URL is the store's location (s3://bucket/prefix or file:///dir).
 	URL() string
+	// Check verifies that the store is reachable and exists (the bucket,
+	// or the directory, created when missing), before outputs are due.
+	Check(ctx context.Context) error
 }
 
 // ErrNotExist is wrapped by Stat and Get when the key is absent.

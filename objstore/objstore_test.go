@@ -336,6 +336,10 @@ func TestS3PermanentErrorsNotRetried(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := st.Check(context.Background()); err == nil {
+		t.Error("Check passed with an unknown access key")
+	}
+	tr.requests = 0
 	_, err = st.Put(context.Background(), "scenes/x.nc", writeFile(t, t.TempDir(), "x", []byte("x")))
 	if err == nil || !strings.Contains(err.Error(), "s3://stilt/p/scenes/x.nc") {
 		t.Errorf("bad credentials: %v, want an error naming the key", err)
@@ -347,6 +351,12 @@ func TestS3PermanentErrorsNotRetried(t *testing.T) {
 	st2, err := Open("s3://no-such-bucket/p", Options{Getenv: srv.Getenv})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if err := st2.Check(context.Background()); err == nil || !strings.Contains(err.Error(), `bucket "no-such-bucket" does not exist`) {
+		t.Errorf("Check of a missing bucket: %v", err)
+	}
+	if err := s3Store(t, Options{}).Check(context.Background()); err != nil {
+		t.Errorf("Check of the test bucket: %v", err)
 	}
 	_, err = st2.Put(context.Background(), "scenes/y.nc", writeFile(t, t.TempDir(), "y", []byte("y")))
 	if err == nil || !strings.Contains(err.Error(), "s3://no-such-bucket/p/scenes/y.nc") {

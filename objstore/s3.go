@@ -329,3 +329,24 @@ func (s *S3) List(ctx context.Context, prefix string) ([]Object, error) {
 }
 
 func minioStatOpts() minio.StatObjectOptions { return minio.StatObjectOptions{} }
+
+// Check verifies the credentials and that the bucket exists.
+func (s *S3) Check(ctx context.Context) error {
+	what := fmt.Sprintf("objstore check %s (endpoint %s)", s.URL(), s.Endpoint)
+	var ok bool
+	err := retry(ctx, s.opt, what, func() error {
+		var err error
+		ok, err = s.client.BucketExists(ctx, s.loc.Bucket)
+		return classify(err)
+	})
+	if err != nil {
+		if !strings.HasPrefix(err.Error(), what) {
+			err = fmt.Errorf("%s: %w", what, err)
+		}
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("%s: bucket %q does not exist", what, s.loc.Bucket)
+	}
+	return nil
+}
