@@ -36,7 +36,7 @@ func sha256File(t *testing.T, p string) (string, []byte) {
 // [output] url on a local s3rver: every scene file and trajectory export
 // must be in the bucket, byte-identical to the local file, with its
 // SHA-256 in x-amz-meta-sha256. A second run (nothing pending) re-uploads
-// a scene object that went missing.
+// a scene object that went missing; `export --per-sim` uploads its files.
 func TestRunUploadsToObjectStore(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end object-store test: skipped under -short")
@@ -139,6 +139,22 @@ func TestRunUploadsToObjectStore(t *testing.T) {
 	sum, _ := sha256File(t, filepath.Join(cfg.OutputDir(), "scenes", "south.nc"))
 	if o, err := st.Stat(ctx, "scenes/south.nc"); err != nil || o.SHA256 != sum {
 		t.Errorf("after the rerun: %+v %v, want sha256 %s", o, err, sum)
+	}
+
+	// `export --per-sim` uploads the R-STILT-style footprint files too
+	if err := Export(ctx, cfg, "", true, &log); err != nil {
+		t.Fatalf("export: %v\n%s", err, log.String())
+	}
+	foots, _ := filepath.Glob(filepath.Join(cfg.OutputDir(), "simulations", "*", "*_foot.nc"))
+	if len(foots) != 3 {
+		t.Fatalf("%d per-simulation footprint files, want 3: %v", len(foots), foots)
+	}
+	for _, f := range foots {
+		sum, _ := sha256File(t, f)
+		rel, _ := filepath.Rel(cfg.OutputDir(), f)
+		if o, err := st.Stat(ctx, filepath.ToSlash(rel)); err != nil || o.SHA256 != sum {
+			t.Errorf("export %s: %+v %v, want sha256 %s", rel, o, err, sum)
+		}
 	}
 }
 
