@@ -213,3 +213,59 @@ func TestRunChecksOutputStore(t *testing.T) {
 		})
 	}
 }
+
+// TestRunUploadsToDirectoryStore: url = "file:///dir" mirrors the outputs
+// into another directory (no server needed).
+func TestRunUploadsToDirectoryStore(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end object-store test: skipped under -short")
+	}
+	dir := t.TempDir()
+	mirror := filepath.Join(t.TempDir(), "mirror")
+	receptors := "time,latitude,longitude,altitude\n2019-05-30 07:00:00,40.7,-112.0,5\n2019-05-30 08:00:00,40.8,-112.1,15\n"
+	cfg := writeSynthProject(t, dir, receptors, "[output]\nurl = \"file://"+mirror+"\"\n[scenes]\nrule = \"utc_day\"\n")
+	var log bytes.Buffer
+	if err := Run(context.Background(), soloWorldDouble{newChanWorld(1)[0]}, cfg.Path, RunOptions{Log: &log}); err != nil {
+		t.Fatalf("run: %v\n%s", err, log.String())
+	}
+	scenes, _ := filepath.Glob(filepath.Join(cfg.OutputDir(), "scenes", "*.nc"))
+	if len(scenes) != 1 {
+		t.Fatalf("scene files %v, want 1", scenes)
+	}
+	for _, f := range scenes {
+		_, want := sha256File(t, f)
+		_, got := sha256File(t, filepath.Join(mirror, "scenes", filepath.Base(f)))
+		if !bytes.Equal(got, want) {
+			t.Errorf("mirrored %s differs from the local file", filepath.Base(f))
+		}
+	}
+}
+
+func TestOutputKey(t *testing.T) {
+	cfg := writeSynthProject(t, t.TempDir(), "time,latitude,longitude,altitude\n2019-05-30 07:00:00,40.7,-112.0,5\n", "")
+	out := cfg.OutputDir()
+	cases := []struct {
+		path, key, err string
+	}{
+		{filepath.Join(out, "scenes", "a.nc"), "scenes/a.nc", ""},
+		{filepath.Join(out, "simulations", "s1", "s1_traj.parquet"), "simulations/s1/s1_traj.parquet", ""},
+		{out, "", "not inside the output directory"},
+		{filepath.Join(filepath.Dir(out), "elsewhere.nc"), "", "not inside the output directory"},
+	}
+	for _, c := range cases {
+		key, err := OutputKey(cfg, c.path)
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("OutputKey(%s) = %q, %v; want error %q", c.path, key, err, c.err)
+			}
+			continue
+		}
+		if err != nil || key != c.key {
+			t.Errorf("OutputKey(%s) = %q, %v; want %q", c.path, key, err, c.key)
+		}
+	}
+	// without [output] url publishing is a no-op, even for a missing file
+	if err := PublishOutput(context.Background(), cfg, filepath.Join(out, "nope.nc")); err != nil {
+		t.Errorf("PublishOutput without url: %v", err)
+	}
+}
