@@ -220,6 +220,11 @@ func prepare(ctx context.Context, ranks int, cfgPath, host string, opt RunOption
 	if err != nil {
 		return nil, nil, run, nil, nil, p, BadInputError{err}
 	}
+	if bad, err := CheckOutputStore(ctx, cfg); bad {
+		return nil, nil, run, nil, nil, p, BadInputError{err}
+	} else if err != nil {
+		return nil, nil, run, nil, nil, p, err
+	}
 	regPath := cfg.RegistryPath()
 	if regPath == "" {
 		return nil, nil, run, nil, nil, p, BadInputError{fmt.Errorf("%s: [registry] url is not supported by `run` yet; set [registry] path", cfgPath)}
@@ -582,6 +587,11 @@ func (st *sceneState) exists(sc string) bool {
 		if _, err := os.Stat(ScenePath(st.cfg, sc, fp.Name)); err != nil {
 			return false
 		}
+		// with [output] url: a file whose upload is missing or outdated
+		// (a run stopped between writing and uploading) is written again
+		if ok, err := publishedCopyMatches(context.Background(), st.cfg, ScenePath(st.cfg, sc, fp.Name)); !ok || err != nil {
+			return false
+		}
 	}
 	return true
 }
@@ -658,6 +668,9 @@ func WriteSceneFromRegistry(cfg *config.Config, store registry.Store, scene stri
 			gd = &d
 		}
 		if err := WriteScene(ScenePath(cfg, scene, fp.Name), scene, fp.Name, *gd, members); err != nil {
+			return fmt.Errorf("scene %s: %w", scene, err)
+		}
+		if err := PublishOutput(ctx, cfg, ScenePath(cfg, scene, fp.Name)); err != nil {
 			return fmt.Errorf("scene %s: %w", scene, err)
 		}
 	}

@@ -232,6 +232,9 @@ func (r *Runner) Simulate(ctx context.Context, id string) (res Result) {
 			if err := g.WriteNetCDF(filepath.Join(dir, id+"_"+fp.spec.Name+"_foot.nc"), map[string]any{"sim_id": id}); err != nil {
 				return fail(ClassOutput, err)
 			}
+			if err := PublishOutput(ctx, r.Cfg, filepath.Join(dir, id+"_"+fp.spec.Name+"_foot.nc")); err != nil {
+				return fail(ClassOutput, err)
+			}
 		}
 	}
 	res.FootprintSec = time.Since(t1).Seconds()
@@ -366,5 +369,8 @@ func (r *Runner) writeTrajectory(id, name string, spec SimSpec, files []string, 
 	}
 	meta := map[string]string{particle.MetaReceptor: rj, particle.MetaParams: string(params),
 		particle.MetaMetFiles: string(mf), particle.MetaIsError: fmt.Sprint(isError), "stilt:engine": r.Name}
-	return particle.WriteParquet(filepath.Join(dir, name), tab, meta)
+	if err := particle.WriteParquet(filepath.Join(dir, name), tab, meta); err != nil {
+		return err
+	}
+	return PublishOutput(context.Background(), r.Cfg, filepath.Join(dir, name))
 }

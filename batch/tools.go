@@ -119,6 +119,9 @@ func Export(ctx context.Context, cfg *config.Config, scene string, perSim bool, 
 				if err := g.WriteNetCDF(filepath.Join(dir, name), map[string]any{"sim_id": s.ID}); err != nil {
 					return err
 				}
+				if err := PublishOutput(ctx, cfg, filepath.Join(dir, name)); err != nil {
+					return err
+				}
 			}
 		}
 	}

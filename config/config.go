@@ -100,6 +100,11 @@ type Output struct {
 	Directory           string `json:"-"` // resolved output directory
 	Trajectories        bool   `json:"trajectories"`
 	PerSimulationNetCDF bool   `json:"per_simulation_netcdf"`
+	// URL, when set, is an object store (s3://bucket/prefix or
+	// file:///dir, see package objstore) that every scene file and
+	// per-simulation export is uploaded to after it is written locally.
+	// A location like Directory: not part of Hash.
+	URL string `json:"-"`
 }
 
 // MPI is [mpi].

@@ -268,6 +268,9 @@ func TestErrors(t *testing.T) {
 			"11:footprints.f.transforms[0].kind:required"}},
 		{"footprint projection", base + "[footprints.f]\nxmin=0\nxmax=1\nymin=0\nymax=1\nxres=0.1\nprojection='utm'\n", []string{
 			"11:footprints.f.projection:PROJ string"}},
+		{"output url scheme", base + "[output]\nurl='gs://b/p'\n", []string{`6:output.url:"gs://b/p": unsupported scheme "gs"`}},
+		{"output url bucket", base + "[output]\nurl='s3://B/p'\n", []string{`6:output.url:"s3://B/p": bucket "B" is not a valid S3 bucket name`}},
+		{"output url type", base + "[output]\nurl=5\n", []string{"6:output.url:must be a string"}},
 		{"output conflict", base + "[project]\noutput_dir='a'\n[output]\ndirectory='b'\n", []string{"8:output.directory:conflicts"}},
 		{"mpi", base + "[mpi]\nblock_size=-1\nprogress_interval='1ms'\n", []string{"6:mpi.block_size:must be >= 0", "7:mpi.progress_interval:must be >= 1s"}},
 		{"registry both", base + "[registry]\npath='a'\nurl='postgres://x'\n", []string{"7:registry.url:not both"}},
@@ -311,6 +314,18 @@ func TestHashIgnoresLocations(t *testing.T) {
 	b, _ := Parse([]byte(strings.Replace(full, `hysplit_dir = "/opt/hysplit"`, `hysplit_dir = "/other/hysplit"`, 1)), "/proj/run.toml")
 	if a.Hash() != b.Hash() {
 		t.Error("hysplit_dir changed the hash")
+	}
+	for _, url := range []string{"s3://bucket/runs/a", "file:///srv/out"} {
+		u, err := Parse([]byte(strings.Replace(full, "[output]\n", "[output]\nurl = \""+url+"\"\n", 1)), "/proj/run.toml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.Output.URL != url {
+			t.Errorf("output.url = %q, want %q", u.Output.URL, url)
+		}
+		if u.Hash() != a.Hash() {
+			t.Errorf("output.url %s changed the hash", url)
+		}
 	}
 	d, _ := Parse([]byte(strings.Replace(full, "xres = 0.01", "xres = 0.02", 1)), "/proj/run.toml")
 	if d.Hash() == a.Hash() {

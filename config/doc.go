@@ -46,7 +46,9 @@
 //	              time_integrate (false), transforms: array of tables, each
 //	              with a string kind
 //	[output]      directory (= project.output_dir), trajectories (false),
-//	              per_simulation_netcdf (false)
+//	              per_simulation_netcdf (false), url (none: local only;
+//	              s3://bucket/prefix or file:///dir uploads every scene file
+//	              and per-simulation export after writing it locally)
 //	[mpi]         block_size (1), progress_interval ("30s")
 //	[registry]    path (<output>/registry.sqlite) or url (postgres://…)
 //	[scenes]      rule ("none", "column", "utc_day"), column ("scene")

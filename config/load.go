@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/stilt-mpi/stilt-mpi/objstore"
 )
 
 var (
@@ -140,7 +142,13 @@ func Parse(data []byte, path string) (*Config, error) {
 	ot.boolean("trajectories", &c.Output.Trajectories)
 	c.Output.PerSimulationNetCDF = false
 	ot.boolean("per_simulation_netcdf", &c.Output.PerSimulationNetCDF)
+	ot.str("url", &c.Output.URL)
 	ot.finish()
+	if c.Output.URL != "" {
+		if _, err := objstore.ParseURL(c.Output.URL); err != nil {
+			w.errAt("output.url", "%v", err)
+		}
+	}
 	dir = resolve(dir)
 	switch {
 	case dir != "" && c.Project.OutputDir != "" && dir != c.Project.OutputDir:
