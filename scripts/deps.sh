@@ -15,6 +15,10 @@ have_cmd mpirun || need+=(openmpi-bin)
 have_pc netcdf || need+=(libnetcdf-dev)
 have_cmd ncdump || need+=(netcdf-bin)
 have_pc sqlite3 || need+=(libsqlite3-dev)
+# Node.js/npm: the object-store tests run the npm package s3rver on loopback
+if [ "${STILT_NO_S3:-}" != 1 ]; then
+  command -v npm >/dev/null 2>&1 || need+=(npm)
+fi
 # PostgreSQL server (service-mode registry tests start their own, on loopback)
 if [ "${STILT_NO_POSTGRES:-}" != 1 ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
