@@ -32,6 +32,7 @@ skipped (--no-skip recomputes them); a rerun after a crash or SIGTERM resumes.`,
 			if err != nil {
 				return err
 			}
+			rankProcs() // the ranks of a node share its cores
 			opt.Version = version
 			opt.Log = os.Stderr
 			world := batch.MPIWorld{C: comm}
