@@ -121,3 +121,21 @@ func TestDiagSigUHeights(t *testing.T) {
 		}
 	}
 }
+
+// TestDiagNodeStab prints zi, PBLH, u*, L, w* at the 4 nodes around DIAG_LATLON.
+func TestDiagNodeStab(t *testing.T) {
+	m, snaps := loadDiag(t, DefaultParams())
+	var lat, lon float64
+	fmt.Sscanf(envOr("DIAG_LATLON", "40.5,-112.2"), "%g,%g", &lat, &lon)
+	x, y := m.G.ToXY(lat, lon)
+	i0, j0 := int(math.Floor(x)), int(math.Floor(y))
+	nx, _ := m.G.Dims()
+	for _, fr := range m.Frs {
+		for jj := 0; jj < 2; jj++ {
+			for ii := 0; ii < 2; ii++ {
+				c := snaps[fr.Time][(j0+jj)*nx+i0+ii]
+				t.Logf("%s node+%d,%d zi=%.0f pblh=%.0f u*=%.3f L=%.1f w*=%.3f", fr.Time.Format("15"), ii, jj, c.zi, c.pblh, c.ustar, c.obuk, c.wstar)
+			}
+		}
+	}
+}
