@@ -139,3 +139,27 @@ func TestDiagNodeStab(t *testing.T) {
 		}
 	}
 }
+
+// TestDiagTKE prints the remapped TKE profile (√(2·TKE/3)) next to σ_w/√2 at
+// the 4 nodes around DIAG_LATLON for frame DIAG_HOUR.
+func TestDiagTKE(t *testing.T) {
+	m, snaps := loadDiag(t, DefaultParams())
+	var lat, lon float64
+	fmt.Sscanf(envOr("DIAG_LATLON", "40.5,-112.2"), "%g,%g", &lat, &lon)
+	x, y := m.G.ToXY(lat, lon)
+	i0, j0 := int(math.Floor(x)), int(math.Floor(y))
+	nx, _ := m.G.Dims()
+	for _, fr := range m.Frs {
+		if fr.Time.Format("15") != envOr("DIAG_HOUR", "05") {
+			continue
+		}
+		for k := 0; k < 12; k++ {
+			line := fmt.Sprintf("k=%2d z=%5.0f", k, m.H[k])
+			for _, d := range [][2]int{{0, 0}, {1, 0}, {0, 1}, {1, 1}} {
+				c := snaps[fr.Time][(j0+d[1])*nx+i0+d[0]]
+				line += fmt.Sprintf(" | tke %.3f sw/√2 %.3f", math.Sqrt(2*math.Max(0, c.tk[k])/3), c.sw[k]/math.Sqrt2)
+			}
+			t.Log(line)
+		}
+	}
+}
