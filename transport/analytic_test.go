@@ -18,6 +18,7 @@ type analyticMet struct {
 	sigw func(k int) float64
 	tl   func(k int) float64
 	dens func(k int) float64
+	sigu float64 // σ_u = σ_v everywhere (m/s)
 	zi   float64
 }
 
@@ -50,7 +51,7 @@ func (a *analyticMet) build() *StaticMet {
 					if a.tl != nil {
 						f.TL[o] = float32(a.tl(k))
 					}
-					f.SigU[o] = 0
+					f.SigU[o], f.SigV[o] = float32(a.sigu), float32(a.sigu)
 				}
 			}
 		}

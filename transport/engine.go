@@ -137,6 +137,7 @@ type part struct {
 	x, y, zeta float64
 	wn         float64 // w'/σ_w
 	up, vp     float64 // horizontal turbulent velocities (m/s)
+	hstarted   bool    // up, vp drawn (stationary start of HorizTurb "sigw")
 	alive      bool
 	rng        *rand.Rand
 	maxSpeed   float64 // grid units per minute, for the automatic time step
@@ -407,6 +408,12 @@ func (wk *worker) step(pt *part, t, dt float64, out *row) bool {
 		sv := prev.lev(prev.fa.SigV, prev.fb.SigV, k)
 		R := math.Exp(-60 * math.Abs(dt) / p.HScale)
 		q := math.Sqrt(1 - R*R)
+		if p.HorizTurb == "sigw" && !pt.hstarted {
+			// hycs_std draws the first u', v' from the stationary
+			// distribution: the spread grows linearly from the first step.
+			R, q = 0, 1
+			pt.hstarted = true
+		}
 		pt.up = R*pt.up + q*su*pt.rng.NormFloat64()
 		pt.vp = R*pt.vp + q*sv*pt.rng.NormFloat64()
 		pt.x += pt.up * 60 * dt / dxm

@@ -14,11 +14,13 @@ type Params struct {
 	TLFrac  float64 `toml:"tlfrac"`   // dispersion sub-step as a fraction of T_L
 	HScale  float64 `toml:"hscale"`   // horizontal Lagrangian time scale (s)
 	VScale  float64 `toml:"vscale"`   // K to velocity-variance time scale (s) of HorizTurb "vertical"
-	// HorizTurb selects the horizontal turbulence: "deformation" (default,
-	// STILT v1: Smagorinsky σ_u = σ_v clamped to 0.2–2 m/s) or "vertical"
-	// (HYSPLIT 4.9 STBSND, KDEF=0: σ_u² + σ_v² = K/VSCALE split along the
-	// mean wind). The second was tried against hycs_std and is not the
-	// default; see bench/RESULTS-transport.md.
+	// HorizTurb selects the horizontal turbulence: "sigw" (default,
+	// fitted to hycs_std v5.1.0: isotropic σ_u = σ_v = σ_w/√2 of the
+	// particle's level, u', v' drawn from the stationary distribution at
+	// the first step, AR(1) with HSCALE afterwards), "deformation" (STILT
+	// v1: Smagorinsky σ_u = σ_v clamped to 0.2–2 m/s, u' = v' = 0 at
+	// release) or "vertical" (HYSPLIT 4.9 STBSND, KDEF=0: σ_u² + σ_v² =
+	// K/VSCALE split along the mean wind). See bench/RESULTS-transport.md.
 	HorizTurb   string    `toml:"horiz_turb"`
 	TRatio      float64   `toml:"tratio"`      // advection stability ratio for the automatic step
 	ZIControlTF bool      `toml:"zicontroltf"` // scale zi by ZIScale per simulation hour
@@ -52,7 +54,7 @@ func DefaultParams() Params {
 		TLFrac:    0.1,
 		HScale:    10800,
 		VScale:    200,
-		HorizTurb: "deformation",
+		HorizTurb: "sigw",
 		TRatio:    0.75,
 		OutFrac:   0.9,
 		Workers:   1,
@@ -76,8 +78,8 @@ func (p Params) Validate() error {
 		return fmt.Errorf("transport params: tlfrac=%g, want 0 < tlfrac <= 1", p.TLFrac)
 	case p.ZiExcessB < 0:
 		return fmt.Errorf("transport params: zi_excess_b=%g, want >= 0", p.ZiExcessB)
-	case p.HorizTurb != "" && p.HorizTurb != "deformation" && p.HorizTurb != "vertical":
-		return fmt.Errorf("transport params: horiz_turb=%q, want \"deformation\" or \"vertical\"", p.HorizTurb)
+	case p.HorizTurb != "" && p.HorizTurb != "deformation" && p.HorizTurb != "vertical" && p.HorizTurb != "sigw":
+		return fmt.Errorf("transport params: horiz_turb=%q, want \"deformation\", \"vertical\" or \"sigw\"", p.HorizTurb)
 	case p.HorizTurb == "vertical" && p.VScale <= 0:
 		return fmt.Errorf("transport params: vscale=%g, want > 0", p.VScale)
 	case p.HScale <= 0:

@@ -187,6 +187,12 @@ func prepFrame(at *arlTime, hdr *arlHeader, h []float64, p Params) (*Frame, erro
 				fr.Pres[base+k] = float32(c.pp[k])
 				fr.SigW[base+k] = float32(c.sw[k])
 				fr.TL[base+k] = float32(c.tl[k])
+				if p.HorizTurb == "sigw" {
+					// isotropic, u'² = v'² = w'²/2 (hycs_std v5.1.0 fit,
+					// bench/RESULTS-transport.md)
+					fr.SigU[base+k] = float32(c.sw[k] / math.Sqrt2)
+					fr.SigV[base+k] = fr.SigU[base+k]
+				}
 				if p.HorizTurb == "vertical" {
 					// KDEF=0: u'² + v'² = w'² = K/VSCALE, split along the
 					// mean wind (STBSND)
@@ -200,7 +206,7 @@ func prepFrame(at *arlTime, hdr *arlHeader, h []float64, p Params) (*Frame, erro
 			}
 		}
 	}
-	if p.HorizTurb != "vertical" {
+	if p.HorizTurb != "vertical" && p.HorizTurb != "sigw" {
 		horizontalTurbulence(fr, hdr, p)
 	}
 	return fr, nil
