@@ -44,7 +44,10 @@ type Coordinator struct {
 	Sink     Sink
 	Local    SimFunc   // rank 0's own compute; nil to only coordinate
 	Progress *Progress // may be nil
-	// Idle is how long the loop sleeps when nothing happened (default 1 ms).
+	// Idle is the longest the loop sleeps when nothing happened (default
+	// 10 ms). After any activity it sleeps 50 µs, doubling while nothing
+	// happens, so a quiet rank 0 wakes rarely and leaves its core to its own
+	// simulations while a busy one answers at once.
 	Idle time.Duration
 	// Stats is filled by Run: what rank 0 measured of every rank's work.
 	Stats LoopStats
@@ -101,10 +104,12 @@ type localMsg struct {
 // compute has finished. Cancelling ctx stops handing out work; simulations in
 // flight return as interrupted and are committed as such.
 func (c *Coordinator) Run(ctx context.Context) error {
-	idle := c.Idle
-	if idle <= 0 {
-		idle = time.Millisecond
+	maxIdle := c.Idle
+	if maxIdle <= 0 {
+		maxIdle = 10 * time.Millisecond
 	}
+	const minIdle = 50 * time.Microsecond
+	idle := minIdle
 	remote := c.Comm.Size() - 1
 	stopped := 0
 	t0 := time.Now()
@@ -271,8 +276,13 @@ func (c *Coordinator) Run(ctx context.Context) error {
 		if c.Progress != nil {
 			c.Progress.Tick()
 		}
-		if !busy {
+		if busy {
+			idle = minIdle
+		} else {
 			time.Sleep(idle)
+			if idle *= 2; idle > maxIdle {
+				idle = maxIdle
+			}
 		}
 	}
 	if c.Progress != nil {
