@@ -93,7 +93,11 @@ for n in $RANKS; do
 		if [ "$n" = 1 ]; then
 			"$BIN" run "$W/run.toml" >"$log" 2>&1
 		else
-			mpirun -n "$n" --oversubscribe --bind-to none "$BIN" run "$W/run.toml" >"$log" 2>&1
+			# one rank per core, pinned (mpirun's default); more ranks than
+			# cores cannot be pinned one per core
+			bind=core
+			[ "$n" -gt "$(nproc)" ] && bind=none
+			mpirun -n "$n" --oversubscribe --bind-to "$bind" "$BIN" run "$W/run.toml" >"$log" 2>&1
 		fi
 		t1=$(date +%s.%N)
 		done_n=$(sed -n 's/^progress: \([0-9]*\)\/.*/\1/p' "$log" | tail -1)
