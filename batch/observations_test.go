@@ -514,3 +514,88 @@ b,tccon,xco2,2019-05-30 10:50:00,40.75,-112.00,20,30,90,60,180
 		})
 	}
 }
+
+// TestReceptorMetColumn checks the met column against the synthetic met's
+// analytic fields at a grid point and valid time (so only ARL packing
+// separates them).
+func TestReceptorMetColumn(t *testing.T) {
+	dir := t.TempDir()
+	spec := met.SynthSpec{}.WithDefaults()
+	files, err := met.Synth(dir, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lon, lat := spec.Lon0+10*spec.DLon, spec.Lat0+7*spec.DLat
+	rt := spec.Start.Add(9 * time.Hour)
+	r := receptor.Receptor{Kind: receptor.Column, Time: rt, Lons: []float64{lon, lon}, Lats: []float64{lat, lat}, Heights: []float64{0, 3000}}
+	mc, err := ReceptorMetColumn(files, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantPs := spec.SurfacePressure(lon, lat, rt)
+	if got := mc.SurfacePressure(); math.Abs(got-wantPs) > 0.05 {
+		t.Errorf("surface pressure %v, want %v", got, wantPs)
+	}
+	for _, k := range []int{1, 4, 8} {
+		p := spec.Sigma[k-1] * wantPs
+		want := spec.SpecificHumidity(lon, lat, spec.LevelHeight(k, lon, lat, rt), rt)
+		if got := mc.SpecificHumidity(p); math.Abs(got-want) > 0.01*want+1e-6 {
+			t.Errorf("level %d (%.1f hPa): q %v, want %v", k, p, got, want)
+		}
+	}
+	// a receptor off the grid is an error, not a clamp
+	r.Lons = []float64{-100, -100}
+	if _, err := ReceptorMetColumn(files, r); err == nil || !strings.Contains(err.Error(), "outside the met grid") {
+		t.Errorf("off-grid receptor: %v", err)
+	}
+}
+
+// TestSimulatePWFFromMet: mode pwf needs a surface pressure; the soundings
+// of obsCSV give none, so it must come from the met column. The weighted
+// footprint differs from the unweighted one.
+func TestSimulatePWFFromMet(t *testing.T) {
+	tmp := t.TempDir()
+	metDir := filepath.Join(tmp, "met")
+	if _, err := met.Synth(metDir, met.SynthSpec{}); err != nil {
+		t.Fatal(err)
+	}
+	path := writeObsProject(t, tmp, metDir, 0, 500)
+	raw, _ := os.ReadFile(path)
+	text := strings.Replace(string(raw), `mode = "ak"`, `mode = "pwf"`, 1)
+	if text == string(raw) {
+		t.Fatal("transform mode not found in the test run.toml")
+	}
+	os.WriteFile(path, []byte(text), 0o644)
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	specs, err := Plan(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !math.IsNaN(specs[0].Observation.Operator.SurfacePressure) {
+		t.Fatal("test sounding has a surface pressure")
+	}
+	r, err := NewRunner(cfg, specs, filepath.Join(tmp, "scratch"), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := r.Simulate(context.Background(), specs[0].ID)
+	if res.Status != StatusComplete {
+		t.Fatalf("status %q: %s %s", res.Status, res.ErrClass, res.ErrMsg)
+	}
+	tot := map[string]float64{}
+	for name, b := range res.Outputs {
+		g := new(footprint.Grid)
+		if err := g.UnmarshalBinary(b); err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range g.Data {
+			tot[name] += v
+		}
+	}
+	if !(tot["raw"] > 0) || !(tot["ak"] > 0) || math.Abs(tot["ak"]/tot["raw"]-1) < 1e-6 {
+		t.Errorf("totals %v: want positive and different", tot)
+	}
+}
