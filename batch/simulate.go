@@ -175,7 +175,7 @@ func (r *Runner) Simulate(ctx context.Context, id string) (res Result) {
 	}
 	t1 := time.Now()
 	var env observations.TransformEnv
-	var metErr error // reported only if a transform then fails
+	var metErr error            // reported only if a transform then fails
 	if r.needsMetColumn(spec) { // observations.go
 		env.Met, metErr = ReceptorMetColumn(files, spec.Receptor)
 	}
