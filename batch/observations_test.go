@@ -599,3 +599,21 @@ func TestSimulatePWFFromMet(t *testing.T) {
 		t.Errorf("totals %v: want positive and different", tot)
 	}
 }
+
+// BenchmarkReceptorMetColumn: building the PWF's met column for one
+// simulation (two 6-hour synthetic ARL files).
+func BenchmarkReceptorMetColumn(b *testing.B) {
+	spec := met.SynthSpec{}.WithDefaults()
+	files, err := met.Synth(b.TempDir(), spec)
+	if err != nil {
+		b.Fatal(err)
+	}
+	lon, lat := spec.Lon0+10*spec.DLon, spec.Lat0+7*spec.DLat
+	r := receptor.Receptor{Kind: receptor.Column, Time: spec.Start.Add(9*time.Hour + 20*time.Minute),
+		Lons: []float64{lon, lon}, Lats: []float64{lat, lat}, Heights: []float64{0, 3000}}
+	for b.Loop() {
+		if _, err := ReceptorMetColumn(files, r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
