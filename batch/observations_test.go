@@ -617,3 +617,62 @@ func BenchmarkReceptorMetColumn(b *testing.B) {
 		}
 	}
 }
+
+// TestPlanSoundingsNetCDF: [observations] path may be a netCDF file of
+// soundings (OCO-2 Lite names); sensor_name, species and operator_mode come
+// from run.toml, scenes from the default single rule.
+func TestPlanSoundingsNetCDF(t *testing.T) {
+	dir := t.TempDir()
+	f, err := netcdf.Create(filepath.Join(dir, "lite.nc4"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sd, _ := f.DefDim("sounding_id", 2)
+	ld, _ := f.DefDim("levels", 2)
+	def := func(name string, typ netcdf.Type, dims ...netcdf.Dim) netcdf.Var {
+		v, err := f.DefVar(name, typ, dims...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	id, tm := def("sounding_id", netcdf.Int64, sd), def("time", netcdf.Double, sd)
+	lat, lon, x := def("latitude", netcdf.Float, sd), def("longitude", netcdf.Float, sd), def("xco2", netcdf.Float, sd)
+	pl, ak := def("pressure_levels", netcdf.Float, sd, ld), def("xco2_averaging_kernel", netcdf.Float, sd, ld)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(tm.PutAttr("units", "seconds since 2019-05-30 00:00:00"))
+	must(f.EndDef())
+	must(id.PutInt64s([]int{0}, []int{2}, []int64{2019053010300001, 2019053010300002}))
+	must(tm.PutFloat64s([]int{0}, []int{2}, []float64{37800, 37801}))
+	must(lat.PutFloat32s([]int{0}, []int{2}, []float32{40.75, 40.5}))
+	must(lon.PutFloat32s([]int{0}, []int{2}, []float32{-112, -111.5}))
+	must(x.PutFloat32s([]int{0}, []int{2}, []float32{410.25, 411.5}))
+	must(pl.PutFloat32s([]int{0, 0}, []int{2, 2}, []float32{500, 850, 500, 860}))
+	must(ak.PutFloat32s([]int{0, 0}, []int{2, 2}, []float32{0.5, 1, 0.6, 0.9}))
+	must(f.Close())
+	toml := "[observations]\npath = 'lite.nc4'\nsensor_name = 'oco2'\nspecies = 'xco2'\noperator_mode = 'ak_pwf'\ntop = 2000\n[met.synth]\ndirectory = 'm'\n"
+	must(os.WriteFile(filepath.Join(dir, "run.toml"), []byte(toml), 0o644))
+	cfg, err := config.Load(filepath.Join(dir, "run.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	specs, err := Plan(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(specs) != 2 {
+		t.Fatalf("%d specs", len(specs))
+	}
+	for i, s := range specs {
+		o := s.Observation
+		if o.ID != fmt.Sprint(2019053010300001+i) || o.Sensor != "oco2" || o.Species != "xco2" || o.Operator == nil ||
+			o.Operator.Mode != observations.ModeAKPWF || s.Scene != "oco2-20190530103000" || s.Receptor.Top() != 2000 {
+			t.Errorf("spec %d: %+v observation %+v", i, s, o)
+		}
+	}
+}
