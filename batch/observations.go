@@ -9,6 +9,7 @@ import (
 	"math"
 
 	"github.com/stilt-mpi/stilt-mpi/config"
+	"github.com/stilt-mpi/stilt-mpi/met"
 	"github.com/stilt-mpi/stilt-mpi/netcdf"
 	"github.com/stilt-mpi/stilt-mpi/observations"
 	"github.com/stilt-mpi/stilt-mpi/receptor"
@@ -255,4 +256,89 @@ func ReadSceneObservations(path string) (so SceneObservations, ok bool, err erro
 		}
 	}
 	return so, true, nil
+}
+
+// ReceptorMetColumn is the meteorology the pressure weighting function
+// needs at receptor r, from the simulation's met files at the valid time
+// nearest r.Time: surface pressure PRSS (hPa, bilinear at the receptor's
+// first point) and specific humidity SPHU (kg/kg) on the upper levels, at
+// level pressures from the PRES field, else from the vertical coordinate.
+// Without SPHU the air is taken as dry; without PRSS it is an error.
+func ReceptorMetColumn(files []string, r receptor.Receptor) (observations.MetColumn, error) {
+	if len(files) == 0 {
+		return nil, fmt.Errorf("met column: no met files")
+	}
+	d, err := met.OpenDataset(files...)
+	if err != nil {
+		return nil, fmt.Errorf("met column: %w", err)
+	}
+	defer d.Close()
+	t0, t1, w, err := d.Bracket(r.Time)
+	if err != nil {
+		return nil, fmt.Errorf("met column: %w", err)
+	}
+	t := t0
+	if w > 0.5 {
+		t = t1
+	}
+	g := d.Grid()
+	x, y := g.LatLonToXY(r.Lat(), r.Lon())
+	if !g.Inside(x, y) {
+		return nil, fmt.Errorf("met column: receptor %.4f, %.4f lies outside the met grid", r.Lat(), r.Lon())
+	}
+	ps, err := d.Read("PRSS", 0, t)
+	if err != nil {
+		return nil, fmt.Errorf("met column: surface pressure: %w", err)
+	}
+	psfc := ps.Bilinear(x, y)
+	if !(psfc > 0) {
+		return nil, fmt.Errorf("met column: surface pressure %v hPa at the receptor", psfc)
+	}
+	column := func(p, q []float64) (observations.MetColumn, error) {
+		c, err := observations.NewProfileColumn(psfc, p, q)
+		if err != nil {
+			return nil, fmt.Errorf("met column: %w", err)
+		}
+		return c, nil
+	}
+	q, err := d.Read3D("SPHU", t)
+	if err != nil {
+		return column(nil, nil) // dry air
+	}
+	pres, _ := d.Read3D("PRES", t)
+	presAt := map[int]int{} // level -> slot in pres
+	if pres != nil {
+		for s, k := range pres.Levels {
+			presAt[k] = s
+		}
+	}
+	vert := d.Vertical()
+	var pl, ql []float64
+	for s, k := range q.Levels {
+		var p float64
+		if ps, ok := presAt[k]; ok {
+			p = pres.Bilinear(ps, x, y)
+		} else if p, err = vert.Pressure(k, psfc); err != nil {
+			return nil, fmt.Errorf("met column: level %d: %w", k, err)
+		}
+		pl = append(pl, p)
+		ql = append(ql, q.Bilinear(s, x, y))
+	}
+	return column(pl, ql)
+}
+
+// needsMetColumn reports whether a simulation may need the met column: it
+// has an observation and some footprint has a vertical transform.
+func (r *Runner) needsMetColumn(spec SimSpec) bool {
+	if spec.Observation == nil {
+		return false
+	}
+	for _, fp := range r.fps {
+		for _, t := range fp.transforms {
+			if t.Kind == observations.KindVertical {
+				return true
+			}
+		}
+	}
+	return false
 }

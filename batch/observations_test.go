@@ -514,3 +514,165 @@ b,tccon,xco2,2019-05-30 10:50:00,40.75,-112.00,20,30,90,60,180
 		})
 	}
 }
+
+// TestReceptorMetColumn checks the met column against the synthetic met's
+// analytic fields at a grid point and valid time (so only ARL packing
+// separates them).
+func TestReceptorMetColumn(t *testing.T) {
+	dir := t.TempDir()
+	spec := met.SynthSpec{}.WithDefaults()
+	files, err := met.Synth(dir, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lon, lat := spec.Lon0+10*spec.DLon, spec.Lat0+7*spec.DLat
+	rt := spec.Start.Add(9 * time.Hour)
+	r := receptor.Receptor{Kind: receptor.Column, Time: rt, Lons: []float64{lon, lon}, Lats: []float64{lat, lat}, Heights: []float64{0, 3000}}
+	mc, err := ReceptorMetColumn(files, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantPs := spec.SurfacePressure(lon, lat, rt)
+	if got := mc.SurfacePressure(); math.Abs(got-wantPs) > 0.05 {
+		t.Errorf("surface pressure %v, want %v", got, wantPs)
+	}
+	for _, k := range []int{1, 4, 8} {
+		p := spec.Sigma[k-1] * wantPs
+		want := spec.SpecificHumidity(lon, lat, spec.LevelHeight(k, lon, lat, rt), rt)
+		if got := mc.SpecificHumidity(p); math.Abs(got-want) > 0.01*want+1e-6 {
+			t.Errorf("level %d (%.1f hPa): q %v, want %v", k, p, got, want)
+		}
+	}
+	// a receptor off the grid is an error, not a clamp
+	r.Lons = []float64{-100, -100}
+	if _, err := ReceptorMetColumn(files, r); err == nil || !strings.Contains(err.Error(), "outside the met grid") {
+		t.Errorf("off-grid receptor: %v", err)
+	}
+}
+
+// TestSimulatePWFFromMet: mode pwf needs a surface pressure; the soundings
+// of obsCSV give none, so it must come from the met column. The weighted
+// footprint differs from the unweighted one.
+func TestSimulatePWFFromMet(t *testing.T) {
+	tmp := t.TempDir()
+	metDir := filepath.Join(tmp, "met")
+	if _, err := met.Synth(metDir, met.SynthSpec{}); err != nil {
+		t.Fatal(err)
+	}
+	path := writeObsProject(t, tmp, metDir, 0, 500)
+	raw, _ := os.ReadFile(path)
+	text := strings.Replace(string(raw), `mode = "ak"`, `mode = "pwf"`, 1)
+	if text == string(raw) {
+		t.Fatal("transform mode not found in the test run.toml")
+	}
+	os.WriteFile(path, []byte(text), 0o644)
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	specs, err := Plan(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !math.IsNaN(specs[0].Observation.Operator.SurfacePressure) {
+		t.Fatal("test sounding has a surface pressure")
+	}
+	r, err := NewRunner(cfg, specs, filepath.Join(tmp, "scratch"), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := r.Simulate(context.Background(), specs[0].ID)
+	if res.Status != StatusComplete {
+		t.Fatalf("status %q: %s %s", res.Status, res.ErrClass, res.ErrMsg)
+	}
+	tot := map[string]float64{}
+	for name, b := range res.Outputs {
+		g := new(footprint.Grid)
+		if err := g.UnmarshalBinary(b); err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range g.Data {
+			tot[name] += v
+		}
+	}
+	if !(tot["raw"] > 0) || !(tot["ak"] > 0) || math.Abs(tot["ak"]/tot["raw"]-1) < 1e-6 {
+		t.Errorf("totals %v: want positive and different", tot)
+	}
+}
+
+// BenchmarkReceptorMetColumn: building the PWF's met column for one
+// simulation (two 6-hour synthetic ARL files).
+func BenchmarkReceptorMetColumn(b *testing.B) {
+	spec := met.SynthSpec{}.WithDefaults()
+	files, err := met.Synth(b.TempDir(), spec)
+	if err != nil {
+		b.Fatal(err)
+	}
+	lon, lat := spec.Lon0+10*spec.DLon, spec.Lat0+7*spec.DLat
+	r := receptor.Receptor{Kind: receptor.Column, Time: spec.Start.Add(9*time.Hour + 20*time.Minute),
+		Lons: []float64{lon, lon}, Lats: []float64{lat, lat}, Heights: []float64{0, 3000}}
+	for b.Loop() {
+		if _, err := ReceptorMetColumn(files, r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestPlanSoundingsNetCDF: [observations] path may be a netCDF file of
+// soundings (OCO-2 Lite names); sensor_name, species and operator_mode come
+// from run.toml, scenes from the default single rule.
+func TestPlanSoundingsNetCDF(t *testing.T) {
+	dir := t.TempDir()
+	f, err := netcdf.Create(filepath.Join(dir, "lite.nc4"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sd, _ := f.DefDim("sounding_id", 2)
+	ld, _ := f.DefDim("levels", 2)
+	def := func(name string, typ netcdf.Type, dims ...netcdf.Dim) netcdf.Var {
+		v, err := f.DefVar(name, typ, dims...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	id, tm := def("sounding_id", netcdf.Int64, sd), def("time", netcdf.Double, sd)
+	lat, lon, x := def("latitude", netcdf.Float, sd), def("longitude", netcdf.Float, sd), def("xco2", netcdf.Float, sd)
+	pl, ak := def("pressure_levels", netcdf.Float, sd, ld), def("xco2_averaging_kernel", netcdf.Float, sd, ld)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(tm.PutAttr("units", "seconds since 2019-05-30 00:00:00"))
+	must(f.EndDef())
+	must(id.PutInt64s([]int{0}, []int{2}, []int64{2019053010300001, 2019053010300002}))
+	must(tm.PutFloat64s([]int{0}, []int{2}, []float64{37800, 37801}))
+	must(lat.PutFloat32s([]int{0}, []int{2}, []float32{40.75, 40.5}))
+	must(lon.PutFloat32s([]int{0}, []int{2}, []float32{-112, -111.5}))
+	must(x.PutFloat32s([]int{0}, []int{2}, []float32{410.25, 411.5}))
+	must(pl.PutFloat32s([]int{0, 0}, []int{2, 2}, []float32{500, 850, 500, 860}))
+	must(ak.PutFloat32s([]int{0, 0}, []int{2, 2}, []float32{0.5, 1, 0.6, 0.9}))
+	must(f.Close())
+	toml := "[observations]\npath = 'lite.nc4'\nsensor_name = 'oco2'\nspecies = 'xco2'\noperator_mode = 'ak_pwf'\ntop = 2000\n[met.synth]\ndirectory = 'm'\n"
+	must(os.WriteFile(filepath.Join(dir, "run.toml"), []byte(toml), 0o644))
+	cfg, err := config.Load(filepath.Join(dir, "run.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	specs, err := Plan(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(specs) != 2 {
+		t.Fatalf("%d specs", len(specs))
+	}
+	for i, s := range specs {
+		o := s.Observation
+		if o.ID != fmt.Sprint(2019053010300001+i) || o.Sensor != "oco2" || o.Species != "xco2" || o.Operator == nil ||
+			o.Operator.Mode != observations.ModeAKPWF || s.Scene != "oco2-20190530103000" || s.Receptor.Top() != 2000 {
+			t.Errorf("spec %d: %+v observation %+v", i, s, o)
+		}
+	}
+}

@@ -197,11 +197,19 @@ func (r *Runner) Simulate(ctx context.Context, id string) (res Result) {
 		res.ErrMsg = "error pass failed: " + errPass.Error()
 	}
 	t1 := time.Now()
+	var env observations.TransformEnv
+	var metErr error            // reported only if a transform then fails
+	if r.needsMetColumn(spec) { // observations.go
+		env.Met, metErr = ReceptorMetColumn(files, spec.Receptor)
+	}
 	empty := 0
 	reasons := ""
 	for _, fp := range r.fps {
-		g, err := r.footprint(tab, spec, fp)
+		g, err := r.footprint(tab, spec, fp, env)
 		if err != nil {
+			if metErr != nil {
+				err = fmt.Errorf("%w (no met column: %v)", err, metErr)
+			}
 			return fail(ClassFootprint, fmt.Errorf("footprint %s: %w", fp.spec.Name, err))
 		}
 		if g.EmptyReason != "" {
@@ -246,11 +254,11 @@ func (r *Runner) Simulate(ctx context.Context, id string) (res Result) {
 	return res
 }
 
-func (r *Runner) footprint(tab *particle.Table, spec SimSpec, fp fpPlan) (*footprint.Grid, error) {
+func (r *Runner) footprint(tab *particle.Table, spec SimSpec, fp fpPlan, env observations.TransformEnv) (*footprint.Grid, error) {
 	t := tab
 	if len(fp.transforms) > 0 {
 		t = tab.Clone()
-		if err := observations.ApplyTransforms(t, fp.transforms, spec.Observation, observations.TransformEnv{}); err != nil {
+		if err := observations.ApplyTransforms(t, fp.transforms, spec.Observation, env); err != nil {
 			return nil, err
 		}
 	}

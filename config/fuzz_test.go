@@ -10,6 +10,7 @@ import (
 func FuzzParse(f *testing.F) {
 	f.Add(full)
 	f.Add(base)
+	f.Add(obsBase + "mode = 'slant'\ngroup = 'time_gap'\nmax_gap = 60\n")
 	f.Add(base + "[params]\nziscale = [[1], [2]]\n")
 	f.Add("a.b.c = 1\n[[x]]\ny = \"\"\"\nz\n\"\"\"\n")
 	f.Fuzz(func(t *testing.T, data string) {
