@@ -222,7 +222,9 @@ func (r *Runner) Simulate(ctx context.Context, id string) (res Result) {
 		}
 		res.Outputs[fp.spec.Name] = b
 		if errTab != nil {
-			eg, err := r.footprint(errTab, spec, fp)
+			eenv := env
+			eenv.IsError = true
+			eg, err := r.footprint(errTab, spec, fp, eenv)
 			if err != nil {
 				return fail(ClassFootprint, fmt.Errorf("error footprint %s: %w", fp.spec.Name, err))
 			}
