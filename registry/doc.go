@@ -3,9 +3,11 @@
 // per run of the program, and the result blobs (footprints) of completed
 // simulations with their SHA-256 checksums.
 //
-// The Store interface is what the rest of the program uses; SQLite (this
-// package, mattn/go-sqlite3, always built with -tags libsqlite3) is the first
-// back end and PostgreSQL may follow.
+// The Store interface is what the rest of the program uses. Two back ends
+// implement it: SQLite (mattn/go-sqlite3, always built with -tags
+// libsqlite3; the default, one writer per file) and PostgreSQL (pgx; many
+// workers and jobs at once, with the Queue interface's leased claims).
+// OpenURL picks one from a registry URL.
 //
 // Concurrency contract: exactly one writer per registry file (rank 0 of an MPI
 // job, or one array task per shard file). Readers (the status verb, tests,
