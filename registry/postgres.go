@@ -703,29 +703,12 @@ func (p *Postgres) Reset(ctx context.Context, scope ResetScope) (int, error) {
 
 // Counts returns simulation counts by status and by scene.
 func (p *Postgres) Counts(ctx context.Context) (Counts, error) {
-	c := Counts{ByStatus: map[Status]int{}, ByScene: map[string]map[Status]int{}}
 	rows, err := p.pool.Query(ctx, `SELECT scene, status, count(*) FROM sims GROUP BY scene, status`)
 	if err != nil {
-		return c, fmt.Errorf("registry: counts: %w", err)
+		return Counts{}, fmt.Errorf("registry: counts: %w", err)
 	}
 	defer rows.Close()
-	for rows.Next() {
-		var scene, st string
-		var n int64
-		if err := rows.Scan(&scene, &st, &n); err != nil {
-			return c, fmt.Errorf("registry: counts: %w", err)
-		}
-		c.Total += int(n)
-		c.ByStatus[Status(st)] += int(n)
-		if c.ByScene[scene] == nil {
-			c.ByScene[scene] = map[Status]int{}
-		}
-		c.ByScene[scene][Status(st)] += int(n)
-	}
-	if err := rows.Err(); err != nil {
-		return c, fmt.Errorf("registry: counts: %w", err)
-	}
-	return c, nil
+	return countRows(rows)
 }
 
 // Failures returns failed simulations grouped by error class, largest group

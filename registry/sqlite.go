@@ -718,24 +718,37 @@ func (s *SQLite) Reset(ctx context.Context, scope ResetScope) (int, error) {
 
 // Counts returns simulation counts by status and by scene.
 func (s *SQLite) Counts(ctx context.Context) (Counts, error) {
-	c := Counts{ByStatus: map[Status]int{}, ByScene: map[string]map[Status]int{}}
 	rows, err := s.db.QueryContext(ctx, `SELECT scene, status, count(*) FROM sims GROUP BY scene, status`)
 	if err != nil {
-		return c, fmt.Errorf("registry: counts: %w", err)
+		return Counts{}, fmt.Errorf("registry: counts: %w", err)
 	}
 	defer rows.Close()
+	return countRows(rows)
+}
+
+// rowScanner is what database/sql's and pgx's row sets have in common.
+type rowScanner interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// countRows accumulates (scene, status, count) rows into Counts, for every
+// back end.
+func countRows(rows rowScanner) (Counts, error) {
+	c := Counts{ByStatus: map[Status]int{}, ByScene: map[string]map[Status]int{}}
 	for rows.Next() {
 		var scene, st string
-		var n int
+		var n int64
 		if err := rows.Scan(&scene, &st, &n); err != nil {
 			return c, fmt.Errorf("registry: counts: %w", err)
 		}
-		c.Total += n
-		c.ByStatus[Status(st)] += n
+		c.Total += int(n)
+		c.ByStatus[Status(st)] += int(n)
 		if c.ByScene[scene] == nil {
 			c.ByScene[scene] = map[Status]int{}
 		}
-		c.ByScene[scene][Status(st)] += n
+		c.ByScene[scene][Status(st)] += int(n)
 	}
 	if err := rows.Err(); err != nil {
 		return c, fmt.Errorf("registry: counts: %w", err)
