@@ -19,57 +19,12 @@ import (
 // stored footprint equals the footprint computed from the exported
 // trajectory.
 func TestHysplitEngineEndToEnd(t *testing.T) {
-	hdir := os.Getenv("STILT_HYSPLIT_DIR")
-	if hdir == "" {
-		t.Skip("STILT_HYSPLIT_DIR is not set: no HYSPLIT install to run hycs_std (NOAA's binary is never bundled)")
-	}
-	metDir := testenv.Shared(t, "met")
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "receptors.csv"), []byte("time,latitude,longitude,altitude\n2019-05-30 11:00:00,40.766,-111.848,5\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	toml := `[project]
-name = "a"
-output_dir = "out"
-seed = 11
-[receptors]
-path = "receptors.csv"
-[met.hrrr]
-directory = "` + metDir + `"
-file_format = "%Y%m%d_%H"
-file_tres = "6h"
-[transport]
-engine = "hysplit"
-hysplit_dir = "` + hdir + `"
-[params]
-n_hours = -3
-numpar = 100
-[footprints.slc]
-xmin = -112.3
-xmax = -111.52
-ymin = 40.39
-ymax = 40.95
-xres = 0.01
-[output]
-trajectories = true
-`
-	path := filepath.Join(dir, "run.toml")
-	if err := os.WriteFile(path, []byte(toml), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	specs, err := Plan(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, specs := hysplitProject(t, "n_hours = -3\nnumpar = 100", "")
 	id := specs[0].ID
 	var grids [2]*footprint.Grid
 	var tabs [2]*particle.Table
 	for k := 0; k < 2; k++ {
-		r, err := NewRunner(cfg, specs, filepath.Join(dir, "scratch"), "test")
+		r, err := NewRunner(cfg, specs, filepath.Join(cfg.Dir, "scratch"), "test")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -123,56 +78,8 @@ trajectories = true
 // runs a second (error) pass; its footprint is stored as <name>_error and its
 // particles as <sim_id>_error.parquet.
 func TestHysplitErrorPass(t *testing.T) {
-	hdir := os.Getenv("STILT_HYSPLIT_DIR")
-	if hdir == "" {
-		t.Skip("STILT_HYSPLIT_DIR is not set: no HYSPLIT install to run hycs_std (NOAA's binary is never bundled)")
-	}
-	metDir := testenv.Shared(t, "met")
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "receptors.csv"), []byte("time,latitude,longitude,altitude\n2019-05-30 11:00:00,40.766,-111.848,5\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	toml := `[project]
-output_dir = "out"
-[receptors]
-path = "receptors.csv"
-[met.hrrr]
-directory = "` + metDir + `"
-file_format = "%Y%m%d_%H"
-file_tres = "6h"
-[transport]
-engine = "hysplit"
-hysplit_dir = "` + hdir + `"
-[params]
-n_hours = -2
-numpar = 50
-siguverr = 1.0
-tluverr = 60
-zcoruverr = 100
-horcoruverr = 5
-[footprints.slc]
-xmin = -112.3
-xmax = -111.52
-ymin = 40.39
-ymax = 40.95
-xres = 0.01
-time_integrate = true
-[output]
-trajectories = true
-`
-	path := filepath.Join(dir, "run.toml")
-	if err := os.WriteFile(path, []byte(toml), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	specs, err := Plan(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := NewRunner(cfg, specs, filepath.Join(dir, "scratch"), "test")
+	cfg, specs := hysplitProject(t, "n_hours = -2\nnumpar = 50\nsiguverr = 1.0\ntluverr = 60\nzcoruverr = 100\nhorcoruverr = 5", "time_integrate = true")
+	r, err := NewRunner(cfg, specs, filepath.Join(cfg.Dir, "scratch"), "test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,4 +114,59 @@ trajectories = true
 	if et.Len() == 0 || et.Meta[particle.MetaIsError] != "true" {
 		t.Errorf("error trajectory: %d rows, is_error %q", et.Len(), et.Meta[particle.MetaIsError])
 	}
+}
+
+// hysplitProject writes receptor A of shared/hysplit and a run.toml for the
+// hysplit engine (HYSPLIT install from STILT_HYSPLIT_DIR, met from
+// shared/met) with the given [params] and footprint lines, and loads it with
+// its plan. It skips, saying why, when no HYSPLIT install is configured.
+func hysplitProject(t *testing.T, params, footprint string) (*config.Config, []SimSpec) {
+	t.Helper()
+	hdir := os.Getenv("STILT_HYSPLIT_DIR")
+	if hdir == "" {
+		t.Skip("STILT_HYSPLIT_DIR is not set: no HYSPLIT install to run hycs_std (NOAA's binary is never bundled)")
+	}
+	metDir := testenv.Shared(t, "met")
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "receptors.csv"), []byte("time,latitude,longitude,altitude\n2019-05-30 11:00:00,40.766,-111.848,5\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	toml := `[project]
+name = "a"
+output_dir = "out"
+seed = 11
+[receptors]
+path = "receptors.csv"
+[met.hrrr]
+directory = "` + metDir + `"
+file_format = "%Y%m%d_%H"
+file_tres = "6h"
+[transport]
+engine = "hysplit"
+hysplit_dir = "` + hdir + `"
+[params]
+` + params + `
+[footprints.slc]
+xmin = -112.3
+xmax = -111.52
+ymin = 40.39
+ymax = 40.95
+xres = 0.01
+` + footprint + `
+[output]
+trajectories = true
+`
+	path := filepath.Join(dir, "run.toml")
+	if err := os.WriteFile(path, []byte(toml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	specs, err := Plan(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg, specs
 }
