@@ -227,7 +227,7 @@ func prepare(ctx context.Context, ranks int, cfgPath, host string, opt RunOption
 	}
 	regPath := cfg.RegistryPath()
 	if regPath == "" {
-		return nil, nil, run, nil, nil, p, BadInputError{fmt.Errorf("%s: [registry] url is not supported by `run` yet; set [registry] path", cfgPath)}
+		return nil, nil, run, nil, nil, p, BadInputError{fmt.Errorf("%s: [registry] url: batch.Run drives a SQLite registry; a PostgreSQL queue is drained by service.RunMPI (what `stilt-mpi run` calls for a url)", cfgPath)}
 	}
 	if opt.Shard != "" {
 		i, k, err := ParseShard(opt.Shard)
