@@ -444,3 +444,29 @@ func ReadVarsiwant(setupPath string) ([]string, error) {
 	}
 	return vars, nil
 }
+
+// ReadSetupInt returns the integer value of key in a SETUP.CFG namelist
+// (found false when the key is absent). Errors name the file and line.
+func ReadSetupInt(setupPath, key string) (v int, found bool, err error) {
+	f, err := os.Open(setupPath)
+	if err != nil {
+		return 0, false, fmt.Errorf("hysplit: reading %s: %w", key, err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for line := 1; sc.Scan(); line++ {
+		k, val, ok := strings.Cut(strings.TrimSpace(sc.Text()), "=")
+		if !ok || !strings.EqualFold(strings.TrimSpace(k), key) {
+			continue
+		}
+		s := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(val), ","))
+		if v, err = strconv.Atoi(s); err != nil {
+			return 0, false, fmt.Errorf("hysplit: %s line %d: %s %q is not an integer", setupPath, line, key, s)
+		}
+		found = true
+	}
+	if err := sc.Err(); err != nil {
+		return 0, false, fmt.Errorf("hysplit: reading %s: %w", setupPath, err)
+	}
+	return v, found, nil
+}

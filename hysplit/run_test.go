@@ -388,6 +388,28 @@ func TestReadVarsiwant(t *testing.T) {
 	}
 }
 
+func TestReadSetupInt(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "SETUP.CFG")
+	os.WriteFile(p, []byte("$SETUP\nKRAND=4,\n numpar = 1000 ,\nSEED=x,\n$END\n"), 0o644)
+	for _, c := range []struct {
+		key   string
+		v     int
+		found bool
+		err   string
+	}{{"KRAND", 4, true, ""}, {"NUMPAR", 1000, true, ""}, {"MAXPAR", 0, false, ""}, {"SEED", 0, false, "line 4: SEED \"x\""}} {
+		v, found, err := ReadSetupInt(p, c.key)
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("%s: err %v, want %q", c.key, err, c.err)
+			}
+			continue
+		}
+		if err != nil || v != c.v || found != c.found {
+			t.Errorf("%s: %d %v %v, want %d %v", c.key, v, found, err, c.v, c.found)
+		}
+	}
+}
+
 func TestTimeoutFor(t *testing.T) {
 	// 200 particles x 10 h cost 12-16 CPU s (spec §11): the limit must be
 	// well above that, and grow with the work.

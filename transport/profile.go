@@ -216,8 +216,12 @@ func (p *profile) layerOf(zeta float64) int {
 	return top
 }
 
-// windAtLayer returns the horizontal wind (m/s) at flat height zeta inside
-// layer L: linear between the layer's bounding levels, to zero at the ground.
+// windAtLayer returns the horizontal wind (m/s) at flat height zeta for the
+// sheared advection of the dispersion loop: linear between levels, to zero
+// at the ground, with the extra level above zi carrying level k_zi+1's wind
+// (physics.md §3.3 "Density and winds are duplicated the same way"): the
+// wind changes from level k_zi's to level k_zi+1's across the thin layer
+// [z_kzi, extra) and is level k_zi+1's from there up to z_kzi+1.
 func (p *profile) windAtLayer(zeta float64) (float64, float64) {
 	h := p.m.h
 	if zeta < h[0] {
@@ -231,7 +235,14 @@ func (p *profile) windAtLayer(zeta float64) (float64, float64) {
 		return p.u[len(h)-1], p.v[len(h)-1]
 	}
 	p.need(k + 1)
-	f := (zeta - h[k]) / (h[k+1] - h[k])
+	top := h[k+1]
+	if k == p.kzi && p.extra >= 0 {
+		if zeta >= p.extra {
+			return p.u[k+1], p.v[k+1]
+		}
+		top = p.extra
+	}
+	f := (zeta - h[k]) / (top - h[k])
 	return p.u[k] + f*(p.u[k+1]-p.u[k]), p.v[k] + f*(p.v[k+1]-p.v[k])
 }
 

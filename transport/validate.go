@@ -1,14 +1,15 @@
 package transport
 
 import (
-	"bufio"
 	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -31,11 +32,27 @@ type ValidateOptions struct {
 }
 
 // ensembleCase maps a receptor to its ensemble members. D is judged
-// against the KRAND=4 runs (README: that spread is the one to use); A has
-// only the KRAND=1 seed ensemble.
+// against the shared KRAND=4 runs (README: that spread is the one to use).
+// A has two references: the shared KRAND=1 seed ensemble ("A") and a
+// KRAND=4 ensemble made here with hycs_std v5.1.0 on the same settings and
+// embedded in the binary ("A4", refdata/README.md).
 var ensembleCase = map[string][]string{
-	"A": {"A_seed1", "A_seed2", "A_seed3", "A_seed4", "A_seed5"},
-	"D": {"krand4/K4D_run1", "krand4/K4D_run2", "krand4/K4D_run3", "krand4/K4D_run4", "krand4/K4D_run5"},
+	"A":  {"A_seed1", "A_seed2", "A_seed3", "A_seed4", "A_seed5"},
+	"A4": {"krand4A/K4A_run1", "krand4A/K4A_run2", "krand4A/K4A_run3", "krand4A/K4A_run4", "krand4A/K4A_run5"},
+	"D":  {"krand4/K4D_run1", "krand4/K4D_run2", "krand4/K4D_run3", "krand4/K4D_run4", "krand4/K4D_run5"},
+}
+
+// ensembleFS returns where a receptor's members live: the embedded
+// reference data for A4, the shared ensemble directory otherwise.
+func ensembleFS(rc, ensembleDir string) fs.FS {
+	if rc == "A4" {
+		sub, err := fs.Sub(refData, "refdata")
+		if err != nil {
+			panic(err) // embedded tree is fixed at build time
+		}
+		return sub
+	}
+	return os.DirFS(ensembleDir)
 }
 
 // Stat is one statistic of the native run next to the ensemble range.
@@ -121,19 +138,20 @@ func Validate(ctx context.Context, opt ValidateOptions) (*ValidationReport, erro
 		opt.NumPar = 1000
 	}
 	if len(opt.Receptors) == 0 {
-		opt.Receptors = []string{"A", "D"}
+		opt.Receptors = []string{"A", "A4", "D"}
 	}
 	if opt.Params.ZTop == 0 {
 		opt.Params = DefaultParams()
 	}
 	rep := &ValidationReport{}
 	eng := &Native{}
+	tables := map[string]*nativeRun{} // A and A4 share one native run
 	for _, rc := range opt.Receptors {
 		members, ok := ensembleCase[rc]
 		if !ok {
-			return nil, fmt.Errorf("validate: unknown receptor %q (have A, D)", rc)
+			return nil, fmt.Errorf("validate: unknown receptor %q (have A, A4, D)", rc)
 		}
-		res, err := validateOne(ctx, eng, rc, members, opt)
+		res, err := validateOne(ctx, eng, rc, members, opt, tables)
 		if err != nil {
 			return nil, fmt.Errorf("validate receptor %s: %w", rc, err)
 		}
@@ -148,9 +166,15 @@ type memberData struct {
 	binned *Binned
 }
 
-func validateOne(ctx context.Context, eng *Native, rc string, members []string, opt ValidateOptions) (*ReceptorResult, error) {
-	first := filepath.Join(opt.EnsembleDir, members[0])
-	sim, err := simFromRun(first, opt.MetDir)
+// nativeRun is one native simulation and the CPU it took.
+type nativeRun struct {
+	tab *particle.Table
+	cpu float64
+}
+
+func validateOne(ctx context.Context, eng *Native, rc string, members []string, opt ValidateOptions, tables map[string]*nativeRun) (*ReceptorResult, error) {
+	fsys := ensembleFS(rc, opt.EnsembleDir)
+	sim, err := simFromRun(fsys, members[0], opt.MetDir)
 	if err != nil {
 		return nil, err
 	}
@@ -160,18 +184,24 @@ func validateOne(ctx context.Context, eng *Native, rc string, members []string, 
 	sim.Params = opt.Params
 	var mds []*memberData
 	for _, m := range members {
-		md, err := readMember(filepath.Join(opt.EnsembleDir, m))
+		md, err := readMember(fsys, m)
 		if err != nil {
 			return nil, err
 		}
 		mds = append(mds, md)
 	}
-	cpu0 := cpuSeconds()
-	tab, err := eng.Run(ctx, sim)
-	if err != nil {
-		return nil, err
+	key := fmt.Sprintf("%v|%v|%v|%v|%d", sim.Receptor.Time, sim.Receptor.Lats, sim.Receptor.Lons, sim.Receptor.Heights, sim.NHours)
+	nr := tables[key]
+	if nr == nil {
+		cpu0 := cpuSeconds()
+		tab, err := eng.Run(ctx, sim)
+		if err != nil {
+			return nil, err
+		}
+		nr = &nativeRun{tab: tab, cpu: cpuSeconds() - cpu0}
+		tables[key] = nr
 	}
-	cpu := cpuSeconds() - cpu0
+	tab, cpu := nr.tab, nr.cpu
 	res := &ReceptorResult{Receptor: rc, Members: members, NumPar: sim.NumPar, Hours: abs(sim.NHours), CPUSeconds: cpu}
 	res.PartHours = float64(sim.NumPar * abs(sim.NHours))
 	res.MsPerPartHour = 1000 * cpu / res.PartHours
@@ -275,6 +305,11 @@ func tableStats(tab *particle.Table, numpar, hours int) (map[int]map[string]floa
 		if n > 0 {
 			sort.Float64s(zs)
 			m["frac_below_mlht"] = below / n
+			var zsum float64
+			for _, v := range zs {
+				zsum += v
+			}
+			m["zagl_mean"] = zsum / n
 			m["zagl_median"] = quantile(zs, 0.5)
 			m["zagl_p10"] = quantile(zs, 0.1)
 			m["zagl_p90"] = quantile(zs, 0.9)
@@ -284,7 +319,7 @@ func tableStats(tab *particle.Table, numpar, hours int) (map[int]map[string]floa
 			m["lon_centroid"] = slo / n
 			m["lat_centroid"] = sla / n
 		} else {
-			for _, k := range []string{"frac_below_mlht", "zagl_median", "zagl_p10", "zagl_p90", "mlht_mean", "sigw_mean", "tlgr_mean", "lon_centroid", "lat_centroid"} {
+			for _, k := range []string{"frac_below_mlht", "zagl_mean", "zagl_median", "zagl_p10", "zagl_p90", "mlht_mean", "sigw_mean", "tlgr_mean", "lon_centroid", "lat_centroid"} {
 				m[k] = math.NaN()
 			}
 		}
@@ -354,7 +389,7 @@ func fmsNonZero(a, b []float64) float64 {
 
 // simFromRun builds the simulation of an ensemble run from its summary.json
 // (receptor) and CONTROL (met file names).
-func simFromRun(dir, metDir string) (Simulation, error) {
+func simFromRun(fsys fs.FS, dir, metDir string) (Simulation, error) {
 	var s struct {
 		NumPar   int `json:"numpar"`
 		Receptor struct {
@@ -365,19 +400,23 @@ func simFromRun(dir, metDir string) (Simulation, error) {
 			NHours int     `json:"n_hours"`
 		} `json:"receptor"`
 	}
-	path := filepath.Join(dir, "summary.json")
-	data, err := os.ReadFile(path)
+	sumPath := path.Join(dir, "summary.json")
+	data, err := fs.ReadFile(fsys, sumPath)
 	if err != nil {
 		return Simulation{}, err
 	}
 	if err := json.Unmarshal(data, &s); err != nil {
-		return Simulation{}, fmt.Errorf("%s: %w", path, err)
+		return Simulation{}, fmt.Errorf("%s: %w", sumPath, err)
 	}
 	t, err := time.Parse("06 01 02 15 04", s.Receptor.Time)
 	if err != nil {
-		return Simulation{}, fmt.Errorf("%s: receptor time %q: expected \"YY MM DD HH MM\": %w", path, s.Receptor.Time, err)
+		return Simulation{}, fmt.Errorf("%s: receptor time %q: expected \"YY MM DD HH MM\": %w", sumPath, s.Receptor.Time, err)
 	}
-	files, err := controlMetFiles(filepath.Join(dir, "CONTROL"))
+	ctl, err := readControl(fsys, path.Join(dir, "CONTROL"))
+	if err != nil {
+		return Simulation{}, err
+	}
+	files := ctl.MetFiles
 	if err != nil {
 		return Simulation{}, err
 	}
@@ -390,47 +429,9 @@ func simFromRun(dir, metDir string) (Simulation, error) {
 	}, nil
 }
 
-// controlMetFiles returns the met file names of a HYSPLIT CONTROL file.
-func controlMetFiles(path string) ([]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var lines []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		lines = append(lines, strings.TrimSpace(sc.Text()))
-	}
-	if len(lines) < 2 {
-		return nil, fmt.Errorf("%s: too short for a CONTROL file", path)
-	}
-	nloc, err := strconv.Atoi(lines[1])
-	if err != nil {
-		return nil, fmt.Errorf("%s line 2: number of locations %q: %w", path, lines[1], err)
-	}
-	i := 2 + nloc + 3 // run hours, vertical motion, model top
-	if i >= len(lines) {
-		return nil, fmt.Errorf("%s: truncated before the met file count", path)
-	}
-	nf, err := strconv.Atoi(lines[i])
-	if err != nil {
-		return nil, fmt.Errorf("%s line %d: number of met files %q: %w", path, i+1, lines[i], err)
-	}
-	var out []string
-	for k := 0; k < nf; k++ {
-		j := i + 2 + 2*k
-		if j >= len(lines) {
-			return nil, fmt.Errorf("%s: met file %d missing", path, k+1)
-		}
-		out = append(out, lines[j])
-	}
-	return out, nil
-}
-
-func readMember(dir string) (*memberData, error) {
+func readMember(fsys fs.FS, dir string) (*memberData, error) {
 	md := &memberData{hourly: map[int]map[string]float64{}, binned: newBinned()}
-	rows, err := readCSV(filepath.Join(dir, "hourly_stats.csv"))
+	rows, err := readCSV(fsys, path.Join(dir, "hourly_stats.csv"))
 	if err != nil {
 		return nil, err
 	}
@@ -452,7 +453,7 @@ func readMember(dir string) (*memberData, error) {
 		TotalFoot float64 `json:"total_foot"`
 		NumPar    float64 `json:"numpar"`
 	}
-	data, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	data, err := fs.ReadFile(fsys, path.Join(dir, "summary.json"))
 	if err != nil {
 		return nil, err
 	}
@@ -460,7 +461,7 @@ func readMember(dir string) (*memberData, error) {
 		return nil, fmt.Errorf("%s/summary.json: %w", dir, err)
 	}
 	md.total = s.TotalFoot
-	fb, err := readCSV(filepath.Join(dir, "foot_binned.csv"))
+	fb, err := readCSV(fsys, path.Join(dir, "foot_binned.csv"))
 	if err != nil {
 		return nil, err
 	}
@@ -478,8 +479,8 @@ func readMember(dir string) (*memberData, error) {
 	return md, nil
 }
 
-func readCSV(path string) ([]map[string]string, error) {
-	f, err := os.Open(path)
+func readCSV(fsys fs.FS, path string) ([]map[string]string, error) {
+	f, err := fsys.Open(path)
 	if err != nil {
 		return nil, err
 	}

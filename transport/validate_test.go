@@ -5,7 +5,12 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/stilt-mpi/stilt-mpi/particle"
 
 	"github.com/stilt-mpi/stilt-mpi/internal/testenv"
 )
@@ -33,19 +38,114 @@ func TestAcceptanceRule(t *testing.T) {
 	}
 }
 
-func TestControlMetFiles(t *testing.T) {
+func TestReadControl(t *testing.T) {
 	dir := testenv.Shared(t, "hysplit-ensemble", "krand4", "K4D_run1")
-	files, err := controlMetFiles(dir + "/CONTROL")
+	c, err := ReadControl(dir + "/CONTROL")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) != 2 || files[0] != "20190530_00-05_hrrr" || files[1] != "20190530_06-11_hrrr" {
-		t.Fatalf("met files %v", files)
+	if len(c.MetFiles) != 2 || c.MetFiles[0] != "20190530_00-05_hrrr" || c.MetFiles[1] != "20190530_06-11_hrrr" {
+		t.Fatalf("met files %v", c.MetFiles)
+	}
+	if c.Lat != 40.5 || c.Lon != -112.2 || c.Z != 5 || c.NHours != -5 || c.Time.Format("2006-01-02 15:04") != "2019-05-30 05:00" {
+		t.Fatalf("release %+v", c)
 	}
 }
 
-// TestValidateAgainstEnsemble runs the engine on receptors A and D with 200
-// particles and compares every statistic with the hycs_std ensemble range.
+func TestReadControlErrors(t *testing.T) {
+	cases := map[string]string{
+		"19 05 30 05 00\n": "too short",
+		"19 05 30 xx 00\n1\n40 -112 5\n-5\n0\n25000\n1\n./\nmet\n": "start time",
+		"19 05 30 05 00\nx\n40 -112 5\n-5\n0\n25000\n1\n./\nmet\n": "number of locations",
+		"19 05 30 05 00\n1\n40 -112\n-5\n0\n25000\n1\n./\nmet\n":   "release point",
+		"19 05 30 05 00\n1\n40 -112 5\n-5\n0\n25000\n2\n./\nmet\n": "met file 2 of 2 missing",
+	}
+	for text, want := range cases {
+		p := filepath.Join(t.TempDir(), "CONTROL")
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := ReadControl(p)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("CONTROL %q: error %v, want one containing %q", text, err, want)
+		}
+	}
+}
+
+// TestMemberStatsReproduceEnsemble recomputes a shared ensemble member's
+// statistics from its thinned particle file (every whole hour and every
+// non-zero foot row are kept) with WriteMemberStats: the result must equal
+// the member's own hourly_stats.csv, total foot and binned footprint, so the
+// definitions used for native runs and for members made here are the
+// README's.
+func TestMemberStatsReproduceEnsemble(t *testing.T) {
+	src := testenv.Shared(t, "hysplit-ensemble", "A_seed1")
+	tab, err := particle.ReadStiltDAT(filepath.Join(src, "PARTICLE_STILT_thinned.DAT.gz"),
+		[]string{"time", "indx", "long", "lati", "zagl", "foot", "mlht", "dens", "samt", "sigw", "tlgr"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctl, err := ReadControl(filepath.Join(src, "CONTROL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	if err := WriteMemberStats(out, tab, MemberInfo{Run: "A_seed1", KRand: 1, Seed: 1, NumPar: 1000, Control: ctl}); err != nil {
+		t.Fatal(err)
+	}
+	want, err := readMember(os.DirFS(src), ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := readMember(os.DirFS(out), ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	close := func(a, b float64) bool { return math.Abs(a-b) <= 1e-6*math.Max(1, math.Abs(b)) }
+	if !close(got.total, want.total) {
+		t.Errorf("total foot %g, member file %g", got.total, want.total)
+	}
+	n := 0
+	for h := 1; h <= 10; h++ {
+		for k, w := range want.hourly[h] {
+			g, ok := got.hourly[h][k]
+			if !ok {
+				t.Errorf("hour %d: %s not written", h, k)
+				continue
+			}
+			if !close(g, w) {
+				t.Errorf("hour %d %s: %g, member file %g", h, k, g, w)
+			}
+			n++
+		}
+	}
+	if n < 10*14 {
+		t.Errorf("compared %d hourly values, want >= 140", n)
+	}
+	for c := range want.binned.V {
+		if !close(got.binned.V[c], want.binned.V[c]) {
+			t.Errorf("binned cell %d: %g, member file %g", c, got.binned.V[c], want.binned.V[c])
+		}
+	}
+	ctlText, err := os.ReadFile(filepath.Join(src, "CONTROL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(out, "CONTROL"), ctlText, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sim, err := simFromRun(os.DirFS(out), ".", "/met")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sim.NHours != -10 || sim.NumPar != 1000 || sim.MetFiles[0] != "/met/20190530_00-05_hrrr" {
+		t.Errorf("simulation from written member: %+v", sim)
+	}
+}
+
+// TestValidateAgainstEnsemble runs the engine on receptors A (against the
+// shared KRAND=1 ensemble and, as A4, the embedded KRAND=4 one) and D with
+// 200 particles and compares every statistic with the hycs_std ensemble range.
 // Statistics that miss are logged (see bench/RESULTS-transport.md); the
 // test asserts the statistics listed in mustPass, which pass at this
 // commit, so that a regression in them fails.
@@ -72,21 +172,37 @@ func TestValidateAgainstEnsemble(t *testing.T) {
 	// particles (bench/RESULTS-transport.md has the command); a regression
 	// in any of them fails.
 	mustPass := []string{
-		"A/1/frac_below_mlht", "A/1/frac_in_domain", "A/1/mlht_mean", "A/1/tlgr_mean", "A/2/foot_hour",
-		"A/2/frac_below_mlht", "A/2/frac_in_domain", "A/2/mlht_mean", "A/2/tlgr_mean", "A/3/foot_hour",
-		"A/3/frac_below_mlht", "A/3/frac_in_domain", "A/3/tlgr_mean", "A/4/foot_hour", "A/4/frac_below_mlht",
-		"A/4/frac_in_domain", "A/4/sigw_mean", "A/4/tlgr_mean", "A/5/foot_hour", "A/5/frac_below_mlht",
-		"A/5/frac_in_domain", "A/5/mlht_mean", "A/5/tlgr_mean", "A/5/zagl_p90", "A/6/foot_hour", "A/6/frac_below_mlht",
-		"A/6/frac_in_domain", "A/6/mlht_mean", "A/6/tlgr_mean", "A/7/foot_hour", "A/7/frac_below_mlht",
-		"A/7/frac_in_domain", "A/7/lon_centroid", "A/7/mlht_mean", "A/7/tlgr_mean", "A/8/foot_hour", "A/8/frac_below_mlht",
-		"A/8/frac_in_domain", "A/8/mlht_mean", "A/8/tlgr_mean", "A/9/foot_hour", "A/9/frac_below_mlht",
-		"A/9/frac_in_domain", "A/9/lon_centroid", "A/9/mlht_mean", "A/9/tlgr_mean", "A/9/zagl_p10", "A/9/zagl_p90",
-		"A/10/foot_hour", "A/10/frac_below_mlht", "A/10/frac_in_domain", "A/10/lon_centroid", "A/10/tlgr_mean",
-		"A/10/zagl_p10", "A/10/zagl_p90", "A/0/footprint_fms_median", "D/1/frac_below_mlht", "D/1/frac_in_domain",
-		"D/1/lat_centroid", "D/1/mlht_mean", "D/1/sigw_mean", "D/1/tlgr_mean", "D/1/zagl_p90", "D/2/foot_hour",
-		"D/2/frac_below_mlht", "D/2/frac_in_domain", "D/2/mlht_mean", "D/2/sigw_mean", "D/2/tlgr_mean", "D/3/foot_hour",
-		"D/3/frac_below_mlht", "D/3/frac_in_domain", "D/3/mlht_mean", "D/3/sigw_mean", "D/3/tlgr_mean", "D/4/foot_hour",
-		"D/4/frac_below_mlht", "D/4/frac_in_domain", "D/5/frac_in_domain", "D/5/sigw_mean", "D/0/footprint_fms_median",
+		"A/0/footprint_fms_median", "A/1/frac_below_mlht", "A/1/frac_in_domain", "A/1/mlht_mean", "A/1/sigw_mean",
+		"A/1/tlgr_mean", "A/1/zagl_p90", "A/2/foot_hour", "A/2/frac_below_mlht", "A/2/frac_in_domain",
+		"A/2/mlht_mean", "A/2/tlgr_mean", "A/3/foot_hour", "A/3/frac_below_mlht", "A/3/frac_in_domain",
+		"A/3/tlgr_mean", "A/4/foot_hour", "A/4/frac_below_mlht", "A/4/frac_in_domain", "A/4/sigw_mean",
+		"A/4/tlgr_mean", "A/5/foot_hour", "A/5/frac_below_mlht", "A/5/frac_in_domain", "A/5/mlht_mean",
+		"A/5/sigw_mean", "A/5/tlgr_mean", "A/5/zagl_median", "A/5/zagl_p10", "A/6/foot_hour", "A/6/frac_below_mlht",
+		"A/6/frac_in_domain", "A/6/mlht_mean", "A/6/sigw_mean", "A/6/tlgr_mean", "A/6/zagl_p90", "A/7/foot_hour",
+		"A/7/frac_below_mlht", "A/7/frac_in_domain", "A/7/lon_centroid", "A/7/mlht_mean", "A/7/tlgr_mean",
+		"A/7/zagl_p10", "A/8/foot_hour", "A/8/frac_below_mlht", "A/8/frac_in_domain", "A/8/lon_centroid",
+		"A/8/mlht_mean", "A/8/tlgr_mean", "A/9/foot_hour", "A/9/frac_below_mlht", "A/9/frac_in_domain",
+		"A/9/mlht_mean", "A/9/tlgr_mean", "A/9/zagl_p90", "A/10/foot_hour", "A/10/frac_below_mlht",
+		"A/10/frac_in_domain", "A/10/mlht_mean", "A/10/tlgr_mean", "A/10/zagl_median", "A/10/zagl_p90",
+		"A4/0/footprint_fms_median", "A4/1/frac_below_mlht", "A4/1/frac_in_domain", "A4/1/lat_centroid",
+		"A4/1/mlht_mean", "A4/1/sigw_mean", "A4/1/tlgr_mean", "A4/1/zagl_p90", "A4/2/foot_hour",
+		"A4/2/frac_below_mlht", "A4/2/frac_in_domain", "A4/2/lon_centroid", "A4/2/mlht_mean", "A4/2/tlgr_mean",
+		"A4/3/foot_hour", "A4/3/frac_below_mlht", "A4/3/frac_in_domain", "A4/3/mlht_mean", "A4/3/tlgr_mean",
+		"A4/4/foot_hour", "A4/4/frac_below_mlht", "A4/4/frac_in_domain", "A4/4/lat_centroid", "A4/4/sigw_mean",
+		"A4/4/tlgr_mean", "A4/5/foot_hour", "A4/5/frac_below_mlht", "A4/5/frac_in_domain", "A4/5/mlht_mean",
+		"A4/5/sigw_mean", "A4/5/tlgr_mean", "A4/5/zagl_median", "A4/5/zagl_p10", "A4/6/foot_hour",
+		"A4/6/frac_below_mlht", "A4/6/frac_in_domain", "A4/6/mlht_mean", "A4/6/sigw_mean", "A4/6/tlgr_mean",
+		"A4/6/zagl_p90", "A4/7/foot_hour", "A4/7/frac_below_mlht", "A4/7/frac_in_domain", "A4/7/lon_centroid",
+		"A4/7/tlgr_mean", "A4/8/foot_hour", "A4/8/frac_below_mlht", "A4/8/frac_in_domain", "A4/8/lon_centroid",
+		"A4/8/mlht_mean", "A4/8/tlgr_mean", "A4/8/zagl_median", "A4/9/foot_hour", "A4/9/frac_below_mlht",
+		"A4/9/frac_in_domain", "A4/9/lon_centroid", "A4/9/mlht_mean", "A4/9/sigw_mean", "A4/9/tlgr_mean",
+		"A4/9/zagl_median", "A4/10/foot_hour", "A4/10/frac_below_mlht", "A4/10/frac_in_domain", "A4/10/lon_centroid",
+		"A4/10/tlgr_mean", "A4/10/zagl_median", "D/1/frac_below_mlht", "D/1/frac_in_domain", "D/1/lat_centroid",
+		"D/1/mlht_mean", "D/1/sigw_mean", "D/1/tlgr_mean", "D/1/zagl_p90", "D/2/foot_hour", "D/2/frac_below_mlht",
+		"D/2/frac_in_domain", "D/2/mlht_mean", "D/2/sigw_mean", "D/2/tlgr_mean", "D/3/foot_hour",
+		"D/3/frac_below_mlht", "D/3/frac_in_domain", "D/3/mlht_mean", "D/3/sigw_mean", "D/3/tlgr_mean",
+		"D/4/foot_hour", "D/4/frac_below_mlht", "D/4/frac_in_domain", "D/4/sigw_mean", "D/4/tlgr_mean",
+		"D/4/zagl_p10", "D/5/frac_below_mlht", "D/5/frac_in_domain",
 	}
 	for _, k := range mustPass {
 		s, ok := got[k]

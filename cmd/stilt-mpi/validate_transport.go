@@ -3,9 +3,12 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 
 	"github.com/spf13/cobra"
+	"github.com/stilt-mpi/stilt-mpi/hysplit"
+	"github.com/stilt-mpi/stilt-mpi/particle"
 	"github.com/stilt-mpi/stilt-mpi/transport"
 )
 
@@ -54,12 +57,62 @@ func init() {
 	}
 	cmd.Flags().StringVar(&ens, "ensemble", "/work/shared/hysplit-ensemble", "hycs_std ensemble directory")
 	cmd.Flags().StringVar(&met, "met", "/work/shared/met", "directory of the ARL met files named in the runs' CONTROL")
-	cmd.Flags().StringSliceVar(&recs, "receptor", []string{"A", "D"}, "receptors to run (A, D)")
+	cmd.Flags().StringSliceVar(&recs, "receptor", []string{"A", "A4", "D"}, "receptors to run: A (shared KRAND=1 ensemble), A4 (A against the embedded KRAND=4 ensemble), D (shared KRAND=4 ensemble)")
 	cmd.Flags().IntVar(&numpar, "numpar", 1000, "particles per native run")
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "random seed")
 	cmd.Flags().IntVar(&workers, "workers", runtime.NumCPU(), "goroutines moving particles")
 	cmd.Flags().Float64Var(&excessB, "zi-excess-b", 0, "override the excess-temperature coefficient b of the mixed-layer diagnosis (0: default)")
 	cmd.Flags().StringVar(&plot, "plot", "", "write a PNG comparing binned footprints")
 	cmd.Flags().StringVar(&md, "markdown", "", "write the comparison as a markdown table")
+	cmd.AddCommand(memberCmd())
 	rootCmd.AddCommand(cmd)
+}
+
+// memberCmd turns hycs_std run directories into ensemble members: it reads
+// each directory's CONTROL, SETUP.CFG and PARTICLE_STILT.DAT and writes the
+// statistics files validate-transport compares against.
+func memberCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "member RUN_DIR...",
+		Short: "write hourly_stats.csv, foot_binned.csv and summary.json of hycs_std run directories",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			for _, dir := range args {
+				setup := filepath.Join(dir, "SETUP.CFG")
+				vars, err := hysplit.ReadVarsiwant(setup)
+				if err != nil {
+					return badInput(err)
+				}
+				info := transport.MemberInfo{Run: filepath.Base(filepath.Clean(dir))}
+				for _, kv := range []struct {
+					key string
+					dst *int
+				}{{"NUMPAR", &info.NumPar}, {"KRAND", &info.KRand}, {"SEED", &info.Seed}} {
+					v, _, err := hysplit.ReadSetupInt(setup, kv.key)
+					if err != nil {
+						return badInput(err)
+					}
+					*kv.dst = v
+				}
+				if info.NumPar <= 0 {
+					return badInput(fmt.Errorf("%s: NUMPAR missing or not positive", setup))
+				}
+				if info.KRand != 1 && info.KRand != 2 {
+					info.Seed = 0 // only KRAND 1 and 2 use SEED
+				}
+				if info.Control, err = transport.ReadControl(filepath.Join(dir, "CONTROL")); err != nil {
+					return badInput(err)
+				}
+				tab, err := particle.ReadStiltDAT(filepath.Join(dir, "PARTICLE_STILT.DAT"), vars)
+				if err != nil {
+					return badInput(err)
+				}
+				if err := transport.WriteMemberStats(dir, tab, info); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%s: %d rows, %d particles, KRAND=%d: statistics written\n", dir, tab.Len(), tab.NumParticles(), info.KRand)
+			}
+			return nil
+		},
+	}
 }

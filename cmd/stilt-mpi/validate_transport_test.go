@@ -1,0 +1,78 @@
+package main
+
+import (
+	"compress/gzip"
+	"encoding/csv"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stilt-mpi/stilt-mpi/internal/testenv"
+)
+
+// TestValidateTransportMember turns a copy of a shared hycs_std run (its
+// thinned particle file holds every whole-hour row and every non-zero foot
+// row) into an ensemble member and checks that the statistics equal the
+// run's own hourly_stats.csv.
+func TestValidateTransportMember(t *testing.T) {
+	src := testenv.Shared(t, "hysplit-ensemble", "A_seed1")
+	dir := filepath.Join(t.TempDir(), "A_copy")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"CONTROL", "SETUP.CFG"} {
+		b, err := os.ReadFile(filepath.Join(src, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, f), b, 0o644)
+	}
+	gz, err := os.Open(filepath.Join(src, "PARTICLE_STILT_thinned.DAT.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gz.Close()
+	zr, err := gzip.NewReader(gz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := os.Create(filepath.Join(dir, "PARTICLE_STILT.DAT"))
+	if _, err := io.Copy(out, zr); err != nil {
+		t.Fatal(err)
+	}
+	out.Close()
+
+	msg, code := runCLI(t, "validate-transport", "member", dir)
+	if code != 0 || !strings.Contains(msg, "KRAND=1: statistics written") {
+		t.Fatalf("exit %d: %s", code, msg)
+	}
+	read := func(p string) [][]string {
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		recs, err := csv.NewReader(f).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return recs
+	}
+	got, want := read(filepath.Join(dir, "hourly_stats.csv")), read(filepath.Join(src, "hourly_stats.csv"))
+	if len(got) != len(want) || strings.Join(got[0], ",") != strings.Join(want[0], ",") {
+		t.Fatalf("header/rows: got %v (%d rows), want %v (%d rows)", got[0], len(got), want[0], len(want))
+	}
+	// hour 1 median: the shared file prints 7 significant digits
+	if got[1][6][:6] != want[1][6][:6] {
+		t.Errorf("hour 1 zagl_median %s, shared file %s", got[1][6], want[1][6])
+	}
+
+	// a SETUP.CFG without NUMPAR is bad input: exit 2, message names the file
+	os.WriteFile(filepath.Join(dir, "SETUP.CFG"), []byte("$SETUP\nVARSIWANT='time','indx','long','lati','zagl','foot','mlht','dens','samt','sigw','tlgr',\n$END\n"), 0o644)
+	_, code = runCLI(t, "validate-transport", "member", dir)
+	if code != 2 {
+		t.Errorf("SETUP.CFG without NUMPAR: exit %d, want 2", code)
+	}
+}

@@ -1,0 +1,217 @@
+//go:build diag
+
+package transport
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stilt-mpi/stilt-mpi/receptor"
+)
+
+// TestDiagNTurb compares the native mean trajectory (NTurb) with a hycs_std
+// NTURB=1 run: DIAG_DAT=PARTICLE_STILT.DAT DIAG_REC="YY MM DD HH,lat,lon,z,hours".
+func TestDiagNTurb(t *testing.T) {
+	dat, rec := os.Getenv("DIAG_DAT"), os.Getenv("DIAG_REC")
+	if dat == "" || rec == "" {
+		t.Skip("DIAG_DAT, DIAG_REC not set")
+	}
+	f := strings.Split(rec, ",")
+	tm, err := time.Parse("06 01 02 15 04", f[0])
+	if err != nil {
+		tm, _ = time.Parse("06 01 02 15", f[0])
+	}
+	lat, _ := strconv.ParseFloat(f[1], 64)
+	lon, _ := strconv.ParseFloat(f[2], 64)
+	z, _ := strconv.ParseFloat(f[3], 64)
+	hrs, _ := strconv.Atoi(f[4])
+	p := DefaultParams()
+	p.NTurb = true
+	sim := Simulation{ID: "nt", Receptor: receptor.Receptor{Kind: receptor.Point, Time: tm, Lons: []float64{lon}, Lats: []float64{lat}, Heights: []float64{z}},
+		MetFiles: []string{"/work/shared/met/20190530_00-05_hrrr", "/work/shared/met/20190530_06-11_hrrr"}, NHours: hrs, NumPar: 1, Seed: 1, Params: p}
+	tab, err := (&Native{}).Run(context.Background(), sim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := map[int][3]float64{}
+	fh, _ := os.Open(dat)
+	sc := bufio.NewScanner(fh)
+	sc.Scan()
+	for sc.Scan() {
+		w := strings.Fields(sc.Text())
+		if len(w) < 5 || w[1] != "1." {
+			continue
+		}
+		tt, _ := strconv.ParseFloat(w[0], 64)
+		lo, _ := strconv.ParseFloat(w[2], 64)
+		la, _ := strconv.ParseFloat(w[3], 64)
+		zz, _ := strconv.ParseFloat(w[4], 64)
+		ref[int(tt)] = [3]float64{lo, la, zz}
+	}
+	tc, lo, la, zz := tab.Col("time"), tab.Col("long"), tab.Col("lati"), tab.Col("zagl")
+	for i := range tc {
+		r, ok := ref[int(tc[i])]
+		if !ok || (int(tc[i])%10 != 0 && -int(tc[i]) > 10) {
+			continue
+		}
+		fmt.Printf("%5.0f  hy %9.4f %8.4f %8.2f  nat %9.4f %8.4f %8.2f  dz %7.2f  dkm %.3f %.3f\n", tc[i], r[0], r[1], r[2], lo[i], la[i], zz[i], zz[i]-r[2], (lo[i]-r[0])*84.4, (la[i]-r[1])*111.2)
+	}
+}
+
+func TestDiagWField(t *testing.T) {
+	for _, path := range []string{"/work/shared/met/20190530_00-05_hrrr"} {
+		f, err := readARL(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, _ := newLambertGrid(&f.Header)
+		x, y := g.ToXY(40.57, -112.075)
+		i, j := int(x+0.5)-1, int(y+0.5)-1
+		nx := f.Header.NX
+		for _, at := range f.Times {
+			n := j*nx + i
+			fmt.Printf("%s node %d,%d PRSS %.1f\n", at.Time.Format("15:04"), i, j, at.Surface["PRSS"][n])
+			for k := 0; k < 12; k++ {
+				fmt.Printf("  k%-2d WWND %9.5f DIFW %9.5f PRES %7.2f TEMP %6.2f\n", k+1, at.Upper["WWND"][k][n], at.Upper["DIFW"][k][n], at.Upper["PRES"][k][n], at.Upper["TEMP"][k][n])
+			}
+		}
+	}
+}
+
+// TestDiagWLag writes, per row of a 16-column hycs_std NTURB=1 file
+// (DIAG_PART, start DIAG_TIME), hycs_std's flat w (wout/c) and our flat w at
+// the bounding met times, to regress hycs_std's time interpolation.
+func TestDiagWLag(t *testing.T) {
+	p := DefaultParams()
+	ms, _ := loadDiag(t, p)
+	rt, _ := time.Parse("2006-01-02 15:04", envOr("DIAG_TIME", "2019-05-30 04:00"))
+	_, rows := readDAT(t, envOr("DIAG_PART", "/tmp/s3/prof/r500/PARTICLE_STILT.DAT"))
+	fr := ms.Frames()
+	nx, ny := ms.Grid().Dims()
+	m := &runMet{p: p, grid: ms.Grid(), frames: fr, h: ms.Levels(), nl: len(ms.Levels()), nx: nx, ny: ny,
+		ztop: ms.ZTop(), t0: fr[0].Time, interval: fr[1].Time.Sub(fr[0].Time).Minutes()}
+	var s sampler
+	s.m = m
+	tStart := rt.Sub(m.t0).Minutes()
+	for _, r := range rows {
+		tt := tStart + r[0]
+		x, y := ms.Grid().ToXY(r[3], r[2])
+		c := (m.ztop - r[11]) / m.ztop
+		zeta := r[4] / c
+		ta := math.Floor(tt/60) * 60
+		_, _, wa := m.wind(&s, x, y, zeta, ta)
+		_, _, wb := m.wind(&s, x, y, zeta, ta+60)
+		_, _, wn := m.wind(&s, x, y, zeta, tt)
+		fmt.Printf("%.0f %.4f %.6f %.6f %.6f %.6f\n", r[0], (tt-ta)/60, r[14]/c, -wa/60, -wb/60, -wn/60)
+	}
+}
+
+// TestDiagWOffset searches the grid offset (cells) and time offset (min)
+// that best reproduce hycs_std's flat w along NTURB=1 runs (DIAG_RUNS =
+// "path@YYYY-MM-DD HH:MM;...").
+func TestDiagWOffset(t *testing.T) {
+	p := DefaultParams()
+	ms, _ := loadDiag(t, p)
+	fr := ms.Frames()
+	nx, ny := ms.Grid().Dims()
+	m := &runMet{p: p, grid: ms.Grid(), frames: fr, h: ms.Levels(), nl: len(ms.Levels()), nx: nx, ny: ny,
+		ztop: ms.ZTop(), t0: fr[0].Time, interval: fr[1].Time.Sub(fr[0].Time).Minutes()}
+	var s sampler
+	s.m = m
+	type obs struct{ t, x, y, zeta, w float64 }
+	var all []obs
+	for _, spec := range strings.Split(os.Getenv("DIAG_RUNS"), ";") {
+		f := strings.Split(spec, "@")
+		rt, _ := time.Parse("2006-01-02 15:04", f[1])
+		_, rows := readDAT(t, f[0])
+		tStart := rt.Sub(m.t0).Minutes()
+		for _, r := range rows {
+			x, y := ms.Grid().ToXY(r[3], r[2])
+			c := (m.ztop - r[11]) / m.ztop
+			all = append(all, obs{tStart + r[0] + 0.5, x, y, r[4] / c, r[14] / c})
+		}
+	}
+	type res struct {
+		dx, dy, dt, rms float64
+	}
+	var best []res
+	for _, dt := range []float64{0} {
+		for dx := 0.0; dx <= 0.0; dx += 0.25 {
+			for dy := 0.0; dy <= 0.0; dy += 0.25 {
+				var ss, sh float64
+				for _, o := range all {
+					_, _, w := m.wind(&s, o.x+dx, o.y+dy, o.zeta, o.t+dt)
+					d := -w/60 - o.w
+					ss += d * d
+					sh += o.w * o.w
+				}
+				best = append(best, res{dx, dy, dt, math.Sqrt(ss / float64(len(all)))})
+			}
+		}
+	}
+	sort.Slice(best, func(i, j int) bool { return best[i].rms < best[j].rms })
+	for _, b := range best[:min(12, len(best))] {
+		fmt.Printf("dx %+.1f dy %+.1f dt %+3.0f rms %.5f\n", b.dx, b.dy, b.dt, b.rms)
+	}
+	for _, b := range best {
+		if b.dx == 0 && b.dy == 0 && b.dt == 0 {
+			fmt.Printf("zero: rms %.5f\n", b.rms)
+		}
+	}
+}
+
+func TestDiagWNodes(t *testing.T) {
+	f, err := readARL("/work/shared/met/20190530_00-05_hrrr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, _ := newLambertGrid(&f.Header)
+	x, y := g.ToXY(40.5704, -112.0754)
+	fmt.Printf("x %.3f y %.3f\n", x, y)
+	nx := f.Header.NX
+	for _, at := range f.Times[4:5] {
+		for _, ij := range [][2]int{{int(x) - 1, int(y) - 1}, {int(x), int(y) - 1}, {int(x) - 1, int(y)}, {int(x), int(y)}} {
+			n := ij[1]*nx + ij[0]
+			fmt.Printf("%s node %d,%d\n", at.Time.Format("15:04"), ij[0], ij[1])
+			for k := 0; k < 8; k++ {
+				fmt.Printf("  k%-2d W %9.5f D %9.5f sum %9.5f\n", k+1, at.Upper["WWND"][k][n], at.Upper["DIFW"][k][n], at.Upper["WWND"][k][n]+at.Upper["DIFW"][k][n])
+			}
+		}
+	}
+}
+
+// TestDiagRunNative runs the native engine (DIAG_REC as TestDiagNTurb,
+// DIAG_NP particles, DIAG_SEED) and writes time indx zagl sigw to DIAG_OUT.
+func TestDiagRunNative(t *testing.T) {
+	f := strings.Split(os.Getenv("DIAG_REC"), ",")
+	if len(f) < 5 {
+		t.Skip("DIAG_REC not set")
+	}
+	tm, _ := time.Parse("06 01 02 15 04", f[0])
+	lat, _ := strconv.ParseFloat(f[1], 64)
+	lon, _ := strconv.ParseFloat(f[2], 64)
+	z, _ := strconv.ParseFloat(f[3], 64)
+	hrs, _ := strconv.Atoi(f[4])
+	np, _ := strconv.Atoi(envOr("DIAG_NP", "1000"))
+	seed, _ := strconv.Atoi(envOr("DIAG_SEED", "1"))
+	sim := Simulation{ID: "d", Receptor: receptor.Receptor{Kind: receptor.Point, Time: tm, Lons: []float64{lon}, Lats: []float64{lat}, Heights: []float64{z}},
+		MetFiles: []string{"/work/shared/met/20190530_00-05_hrrr", "/work/shared/met/20190530_06-11_hrrr"}, NHours: hrs, NumPar: np, Seed: uint64(seed), Params: DefaultParams()}
+	tab, err := (&Native{}).Run(context.Background(), sim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := os.Create(os.Getenv("DIAG_OUT"))
+	defer out.Close()
+	tc, ic, zc, sc, lo, la := tab.Col("time"), tab.Col("indx"), tab.Col("zagl"), tab.Col("sigw"), tab.Col("long"), tab.Col("lati")
+	for i := range tc {
+		fmt.Fprintf(out, "%.0f %.0f %.4f %.4f %.4f %.3f\n", tc[i], ic[i], lo[i], la[i], zc[i], sc[i])
+	}
+}
