@@ -24,9 +24,12 @@ func Checksum(b []byte) int {
 }
 
 // Unpack decodes nx·ny packed bytes into out (len ≥ nx·ny), in float32 and in
-// HYSPLIT's order (PAKINP): one running value, each value below prec zeroed as
-// it is produced, each row restarted from the (possibly zeroed) first value of
-// the previous row.
+// hycs_std v5.1.0's order: one running value, each value below prec zeroed in
+// the output only, each row restarted from the unzeroed first value of the
+// previous row. (Restarting from the zeroed value, as the spec recalls PAKINP,
+// shifts every later row by up to one precision step where a first-column
+// value is below prec; hycs_std's own vertical velocities on the HRRR test
+// files show it does not: bench/RESULTS-transport.md.)
 func Unpack(data []byte, nx, ny, nexp int, prec, var1 float64, out []float32) error {
 	if nx <= 0 || ny <= 0 {
 		return fmt.Errorf("unpack: bad grid %dx%d", nx, ny)
@@ -49,6 +52,7 @@ func Unpack(data []byte, nx, ny, nexp int, prec, var1 float64, out []float32) er
 	for j := 0; j < ny; j++ {
 		row := data[j*nx : j*nx+nx]
 		o := out[j*nx : j*nx+nx]
+		first := diff[row[0]] + vold
 		for i, b := range row {
 			v := diff[b] + vold
 			vold = v
@@ -57,7 +61,7 @@ func Unpack(data []byte, nx, ny, nexp int, prec, var1 float64, out []float32) er
 			}
 			o[i] = v
 		}
-		vold = o[0]
+		vold = first
 	}
 	return nil
 }
@@ -136,10 +140,7 @@ func Pack(vals []float32, nx, ny int) (Packed, error) {
 			// reconstruct exactly as Unpack does
 			vold = (float32(p.Data[k])-127)*step + vold
 			if i == 0 {
-				rowStart = vold
-				if rowStart < fp && rowStart > -fp {
-					rowStart = 0
-				}
+				rowStart = vold // unzeroed, as Unpack restarts the next row
 			}
 		}
 	}
@@ -186,11 +187,11 @@ func UnpackRegion(data []byte, nx, ny, nexp int, prec, var1 float64, i0, i1, j0,
 		}
 		return v
 	}
-	first := float32(var1) // running value at the start of the row
+	first := float32(var1) // running (unzeroed) value at the start of the row
 	for j := 1; j <= j1; j++ {
 		row := data[(j-1)*nx : j*nx]
 		if j < j0 {
-			first = zero(diff[row[0]] + first)
+			first = diff[row[0]] + first
 			continue
 		}
 		o := out[(j-j0)*w : (j-j0+1)*w]
@@ -199,7 +200,7 @@ func UnpackRegion(data []byte, nx, ny, nexp int, prec, var1 float64, i0, i1, j0,
 			v := diff[row[i-1]] + vold
 			vold = v
 			if i == 1 {
-				first = zero(v)
+				first = v
 			}
 			if i >= i0 {
 				o[i-i0] = zero(v)

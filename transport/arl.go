@@ -1,18 +1,19 @@
 package transport
 
-// A minimal reader of NOAA ARL packed meteorology, sufficient for the
-// engine: index header, projection, per-time surface and upper-level
-// fields. It is self-contained so that the engine does not depend on the
-// met package's API while that is being written.
+// A minimal reader of NOAA ARL packed meteorology for NewARLMet and the
+// diagnostics: index header, projection, per-time surface and upper-level
+// fields; records are decoded by met.Unpack (the engine's default path,
+// OpenMet, reads through the met package).
 
 import (
 	"bytes"
 	"fmt"
-	"math"
 	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/stilt-mpi/stilt-mpi/met"
 )
 
 // arlHeader is the fixed part of an ARL index record.
@@ -31,6 +32,7 @@ type arlTime struct {
 	Time    time.Time
 	Surface map[string][]float32   // name -> NX*NY
 	Upper   map[string][][]float32 // name -> level (1..NZ-1, stored 0-based) -> NX*NY
+	Var1    map[string][]float64   // name -> level (0-based) -> the record's first value (label var1)
 }
 
 type arlFile struct {
@@ -101,7 +103,7 @@ func readARL(path string) (*arlFile, error) {
 		}
 		t := time.Date(year, time.Month(mm), dd, hh, 0, 0, 0, time.UTC)
 		if vname == "INDX" {
-			f.Times = append(f.Times, arlTime{Time: t, Surface: map[string][]float32{}, Upper: map[string][][]float32{}})
+			f.Times = append(f.Times, arlTime{Time: t, Surface: map[string][]float32{}, Upper: map[string][][]float32{}, Var1: map[string][]float64{}})
 			cur = &f.Times[len(f.Times)-1]
 			continue
 		}
@@ -124,7 +126,10 @@ func readARL(path string) (*arlFile, error) {
 		if err != nil {
 			return nil, err
 		}
-		vals := unpackARL(rec[50:], h.NX, h.NY, nexp, prec, var1)
+		vals, err := unpackARL(rec[50:], h.NX, h.NY, nexp, prec, var1)
+		if err != nil {
+			return nil, fmt.Errorf("%s: record %d (%s): %w", path, r, vname, err)
+		}
 		if lev == 0 {
 			cur.Surface[vname] = vals
 		} else {
@@ -137,32 +142,24 @@ func readARL(path string) (*arlFile, error) {
 				cur.Upper[vname] = a
 			}
 			a[lev-1] = vals
+			v1 := cur.Var1[vname]
+			if v1 == nil {
+				v1 = make([]float64, h.NZ-1)
+				cur.Var1[vname] = v1
+			}
+			v1[lev-1] = var1
 		}
 	}
 	return f, nil
 }
 
-// unpackARL undoes ARL's one-byte differencing (row-wise, each row starting
-// from the first value of the previous row) in single precision, setting
-// values smaller than the precision to zero as HYSPLIT's unpacker does
-// (including for the value that starts the next row).
-func unpackARL(b []byte, nx, ny, nexp int, prec, var1 float64) []float32 {
+// unpackARL decodes one record's bytes with the met package's unpacker.
+func unpackARL(b []byte, nx, ny, nexp int, prec, var1 float64) ([]float32, error) {
 	out := make([]float32, nx*ny)
-	scale := float32(math.Pow(2, float64(7-nexp)))
-	p := float32(prec)
-	vold := float32(var1)
-	for j := 0; j < ny; j++ {
-		for i := 0; i < nx; i++ {
-			v := (float32(b[j*nx+i])-127)/scale + vold
-			vold = v
-			if v < p && v > -p {
-				v = 0
-			}
-			out[j*nx+i] = v
-		}
-		vold = out[j*nx]
+	if err := met.Unpack(b, nx, ny, nexp, prec, var1, out); err != nil {
+		return nil, err
 	}
-	return out
+	return out, nil
 }
 
 func parseIndexHeader(b []byte, path string, rec int) (*arlHeader, error) {

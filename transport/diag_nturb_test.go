@@ -215,3 +215,50 @@ func TestDiagRunNative(t *testing.T) {
 		fmt.Fprintf(out, "%.0f %.0f %.4f %.4f %.4f %.3f\n", tc[i], ic[i], lo[i], la[i], zc[i], sc[i])
 	}
 }
+
+// TestDiagNodeW prints, for 0-based nodes (DIAG_NODES "i,j;i,j"), the
+// node's lat/lon and our flat w (m/s) at DIAG_Z m AGL at the 04 UTC frame.
+func TestDiagNodeW(t *testing.T) {
+	p := DefaultParams()
+	ms, _ := loadDiag(t, p)
+	fr := ms.Frames()
+	nx, ny := ms.Grid().Dims()
+	m := &runMet{p: p, grid: ms.Grid(), frames: fr, h: ms.Levels(), nl: len(ms.Levels()), nx: nx, ny: ny,
+		ztop: ms.ZTop(), t0: fr[0].Time, interval: fr[1].Time.Sub(fr[0].Time).Minutes()}
+	var s sampler
+	s.m = m
+	tt, _ := strconv.ParseFloat(envOr("DIAG_TMIN", "240"), 64)
+	for _, nd := range strings.Split(envOr("DIAG_NODES", "26,13"), ";") {
+		f := strings.Split(nd, ",")
+		i, _ := strconv.Atoi(f[0])
+		j, _ := strconv.Atoi(f[1])
+		x, y := float64(i+1), float64(j+1)
+		lat, lon := ms.Grid().ToLatLon(x, y)
+		s.set(x, y, tt)
+		zsfc := s.surf(s.fa.Zsfc, s.fb.Zsfc)
+		c := (m.ztop - zsfc) / m.ztop
+		fmt.Printf("node %d,%d lat %.5f lon %.5f zsfc %.1f:", i, j, lat, lon, zsfc)
+		for _, zs := range strings.Split(envOr("DIAG_Z", "20,100,300,600,1000"), ",") {
+			z, _ := strconv.ParseFloat(zs, 64)
+			_, _, w := m.wind(&s, x, y, z/c, tt)
+			fmt.Printf(" %.5f", -w/60)
+		}
+		fmt.Println()
+	}
+}
+
+func init() {
+	if os.Getenv("STILT_WVAR1") == "" {
+		return
+	}
+	wVar1 = map[time.Time][]float64{}
+	for _, p := range []string{"/work/shared/met/20190530_00-05_hrrr", "/work/shared/met/20190530_06-11_hrrr"} {
+		f, err := readARL(p)
+		if err != nil {
+			panic(err)
+		}
+		for _, at := range f.Times {
+			wVar1[at.Time] = at.Var1["WWND"]
+		}
+	}
+}
