@@ -210,9 +210,9 @@ func TestDiagRunNative(t *testing.T) {
 	}
 	out, _ := os.Create(os.Getenv("DIAG_OUT"))
 	defer out.Close()
-	tc, ic, zc, sc, lo, la := tab.Col("time"), tab.Col("indx"), tab.Col("zagl"), tab.Col("sigw"), tab.Col("long"), tab.Col("lati")
+	tc, ic, zc, sc, lo, la, fo, ml := tab.Col("time"), tab.Col("indx"), tab.Col("zagl"), tab.Col("sigw"), tab.Col("long"), tab.Col("lati"), tab.Col("foot"), tab.Col("mlht")
 	for i := range tc {
-		fmt.Fprintf(out, "%.0f %.0f %.4f %.4f %.4f %.3f\n", tc[i], ic[i], lo[i], la[i], zc[i], sc[i])
+		fmt.Fprintf(out, "%.0f %.0f %.4f %.4f %.4f %.3f %.7f %.2f\n", tc[i], ic[i], lo[i], la[i], zc[i], sc[i], fo[i], ml[i])
 	}
 }
 
@@ -247,18 +247,4 @@ func TestDiagNodeW(t *testing.T) {
 	}
 }
 
-func init() {
-	if os.Getenv("STILT_WVAR1") == "" {
-		return
-	}
-	wVar1 = map[time.Time][]float64{}
-	for _, p := range []string{"/work/shared/met/20190530_00-05_hrrr", "/work/shared/met/20190530_06-11_hrrr"} {
-		f, err := readARL(p)
-		if err != nil {
-			panic(err)
-		}
-		for _, at := range f.Times {
-			wVar1[at.Time] = at.Var1["WWND"]
-		}
-	}
-}
+

@@ -197,7 +197,7 @@ func TestDiagRows(t *testing.T) {
 	tStart := rt.Sub(m.t0).Minutes()
 	out, _ := os.Create(envOr("DIAG_OUT", "/tmp/phys/diag.csv"))
 	defer out.Close()
-	fmt.Fprintln(out, "time,indx,i,j,L,zagl,zeta,h_sigw,n_sigw,h_tlgr,n_tlgr,h_mlht,n_zi,n_zinode,pblh,h_wout,n_w,ri,du2,dz,dth,tk,kfree,h_zsfc,n_zsfc,ustar,obuk,h_dens,n_dens,den1,pres,sw_v,sw_d,dmin")
+	fmt.Fprintln(out, "time,indx,i,j,L,zagl,zeta,h_sigw,n_sigw,h_tlgr,n_tlgr,h_mlht,n_zi,n_zinode,pblh,h_wout,n_w,ri,du2,dz,dth,tk,kfree,h_zsfc,n_zsfc,ustar,obuk,h_dens,n_dens,n_dry,pres,sw_v,sw_d,dmin")
 	for _, r := range rows {
 		tm := r[ci["time"]]
 		tt := tStart + tm
@@ -239,7 +239,7 @@ func TestDiagRows(t *testing.T) {
 		}
 		fmt.Fprintf(out, "%g,%g,%d,%d,%d,%.3f,%.3f,%g,%.5f,%g,%.4f,%g,%.2f,%.2f,%.1f,%g,%.6f,%.4f,%.4f,%.2f,%.4f,%.4f,%.4f,%g,%.2f,%.4f,%.1f,%g,%.5f,%.5f,%.2f,%.5f,%.5f,%.1f\n",
 			tm, r[ci["indx"]], pr.nearest%nx, pr.nearest/nx, L, r[ci["zagl"]], zeta, hs("sigw"), pr.sw[L], hs("tlgr"), pr.tl[L], hs("mlht"), pr.zi, cs.zi, cs.pblh,
-			hs("wout"), wn/60, ri, du2, dz, dth, cs.tk[k], kf, hs("zsfc"), pr.zsfc, cs.ustar, cs.obuk, hs("dens"), pr.atParticle(pr.rho, zeta), cs.den[0], pr.atParticle(pr.pres, zeta), math.Sqrt(kf/100), math.Sqrt(kd/100), dmin)
+			hs("wout"), wn/60, ri, du2, dz, dth, cs.tk[k], kf, hs("zsfc"), pr.zsfc, cs.ustar, cs.obuk, hs("dens"), pr.atParticle(pr.rho, zeta), pr.atParticle(pr.dry, zeta), pr.atParticle(pr.pres, zeta), math.Sqrt(kf/100), math.Sqrt(kd/100), dmin)
 	}
 }
 

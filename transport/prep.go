@@ -62,8 +62,6 @@ func NewARLMet(files []string, p Params) (*StaticMet, error) {
 	return m, nil
 }
 
-// wVar1 (diagnostics): WWND record var1 per time and level, added to w.
-var wVar1 map[time.Time][]float64
 
 func prepFrame(at *arlTime, hdr *arlHeader, h []float64, p Params) (*Frame, error) {
 	nx, ny, nl := hdr.NX, hdr.NY, len(h)
@@ -153,9 +151,6 @@ func prepFrame(at *arlTime, hdr *arlHeader, h []float64, p Params) (*Frame, erro
 					c.w[k] = float64(wU[k][n])
 					if dU != nil && dU[k] != nil {
 						c.w[k] += float64(dU[k][n])
-						if wVar1 != nil {
-							c.w[k] += wVar1[at.Time][k]
-						}
 					}
 				}
 				c.q[k] = 0
