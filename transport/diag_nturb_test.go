@@ -246,5 +246,3 @@ func TestDiagNodeW(t *testing.T) {
 		fmt.Println()
 	}
 }
-
-

@@ -62,7 +62,6 @@ func NewARLMet(files []string, p Params) (*StaticMet, error) {
 	return m, nil
 }
 
-
 func prepFrame(at *arlTime, hdr *arlHeader, h []float64, p Params) (*Frame, error) {
 	nx, ny, nl := hdr.NX, hdr.NY, len(h)
 	nin := hdr.NZ - 1
