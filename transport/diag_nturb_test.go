@@ -246,3 +246,50 @@ func TestDiagNodeW(t *testing.T) {
 		fmt.Println()
 	}
 }
+
+// TestDiagProfileRows prints, per 10 min, the engine's profile vs hycs_std rows
+// (DIAG_PART, DIAG_TIME) for particles 1-200.
+func TestDiagProfileRows(t *testing.T) {
+	p := DefaultParams()
+	ms, err := OpenMet([]string{"/work/shared/met/20190530_00-05_hrrr", "/work/shared/met/20190530_06-11_hrrr"}, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fr := ms.Frames()
+	nx, ny := ms.Grid().Dims()
+	m := &runMet{p: p, grid: ms.Grid(), frames: fr, h: ms.Levels(), nl: len(ms.Levels()), nx: nx, ny: ny,
+		ztop: ms.ZTop(), t0: fr[0].Time, interval: fr[1].Time.Sub(fr[0].Time).Minutes()}
+	pr := newProfile(m)
+	rt, _ := time.Parse("2006-01-02 15:04", envOr("DIAG_TIME", "2019-05-30 02:00"))
+	t0 := rt.Sub(m.t0).Minutes()
+	_, rows := readDAT(t, envOr("DIAG_PART", "/tmp/ht/K4E_run1/PARTICLE_STILT.DAT"))
+	for _, r := range rows {
+		if r[1] > 200 || int(r[0])%10 != 0 {
+			continue
+		}
+		x, y := ms.Grid().ToXY(r[3], r[2])
+		pr.at(x, y, t0+r[0])
+		zeta := r[4] / pr.c
+		L := pr.layerOf(zeta)
+		pr.need(min(L+2, m.nl-1))
+		fmt.Printf("%4.0f %4.0f z %8.2f L %2d kzi %2d | mlht %7.2f %7.2f | sigw %.3f %.3f | tlgr %8.3f %8.3f\n", r[0], r[1], r[4], L, pr.kzi, r[6], pr.zi, r[9], pr.sw[L], r[10], pr.tl[L])
+	}
+}
+
+func TestDiagSHTF(t *testing.T) {
+	f, err := readARL("/work/shared/met/20190530_00-05_hrrr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, _ := newLambertGrid(&f.Header)
+	lat, lon := 40.77, -111.95
+	fmt.Sscanf(envOr("DIAG_LATLON", "40.77,-111.95"), "%g,%g", &lat, &lon)
+	x, y := g.ToXY(lat, lon)
+	fmt.Printf("x %.3f y %.3f\n", x, y)
+	nx := f.Header.NX
+	for _, at := range f.Times[:4] {
+		i, j := int(x+0.5)-1, int(y+0.5)-1
+		n := j*nx + i
+		fmt.Printf("%s nearest node %d,%d SHTF %.3f USTR %.4f LHTF %.2f T02M %.2f DSWF %.1f\n", at.Time.Format("15"), i, j, at.Surface["SHTF"][n], at.Surface["USTR"][n], at.Surface["LHTF"][n], at.Surface["T02M"][n], at.Surface["DSWF"][n])
+	}
+}

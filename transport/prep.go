@@ -400,7 +400,12 @@ func (c *column) stability(ustr, shtf float64, p Params) {
 	c.ustar = math.Max(ustr, 1e-4)
 	hflx := math.Max(shtf, -25)
 	ts := math.Max(1e-4, math.Abs(hflx/(rhoks*cpAir*c.ustar)))
-	if -hflx < 0 {
+	// A sensible heat flux of exactly zero (common: HRRR's SHTF is packed
+	// in 2 W m-2 steps) is treated as unstable, as hycs_std v5.1.0 does: at
+	// receptor E (evening transition) σ_w and T_L then equal hycs_std's
+	// printed values on 2396 of 2400 rows, against 0 with the stable branch
+	// (bench/RESULTS-transport.md).
+	if hflx >= 0 {
 		ts = -ts
 	}
 	c.tstar = ts

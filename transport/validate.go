@@ -29,6 +29,11 @@ type ValidateOptions struct {
 	NumPar      int      // particles per native run (default 1000, as the ensemble)
 	Seed        uint64
 	Params      Params // zero value: DefaultParams()
+	// Extra adds receptors judged against hycs_std runs made elsewhere:
+	// name -> member directories, each holding CONTROL, hourly_stats.csv,
+	// foot_binned.csv and summary.json (stilt-mpi validate-transport member).
+	// Receptors named here run after Receptors.
+	Extra map[string][]string
 }
 
 // ensembleCase maps a receptor to its ensemble members. D is judged
@@ -42,17 +47,33 @@ var ensembleCase = map[string][]string{
 	"D":  {"krand4/K4D_run1", "krand4/K4D_run2", "krand4/K4D_run3", "krand4/K4D_run4", "krand4/K4D_run5"},
 }
 
-// ensembleFS returns where a receptor's members live: the embedded
-// reference data for A4, the shared ensemble directory otherwise.
-func ensembleFS(rc, ensembleDir string) fs.FS {
+// member locates one ensemble member: a directory inside a file system.
+type member struct {
+	fsys fs.FS
+	dir  string
+	name string
+}
+
+// caseMembers returns a built-in receptor's members: the embedded reference
+// data for A4, the shared ensemble directory otherwise.
+func caseMembers(rc, ensembleDir string) ([]member, error) {
+	names, ok := ensembleCase[rc]
+	if !ok {
+		return nil, fmt.Errorf("validate: unknown receptor %q (have A, A4, D)", rc)
+	}
+	fsys := os.DirFS(ensembleDir)
 	if rc == "A4" {
 		sub, err := fs.Sub(refData, "refdata")
 		if err != nil {
-			panic(err) // embedded tree is fixed at build time
+			return nil, err
 		}
-		return sub
+		fsys = sub
 	}
-	return os.DirFS(ensembleDir)
+	var out []member
+	for _, n := range names {
+		out = append(out, member{fsys: fsys, dir: n, name: n})
+	}
+	return out, nil
 }
 
 // Stat is one statistic of the native run next to the ensemble range.
@@ -146,14 +167,37 @@ func Validate(ctx context.Context, opt ValidateOptions) (*ValidationReport, erro
 	rep := &ValidationReport{}
 	eng := &Native{}
 	tables := map[string]*nativeRun{} // A and A4 share one native run
+	type job struct {
+		rc      string
+		members []member
+	}
+	var jobs []job
 	for _, rc := range opt.Receptors {
-		members, ok := ensembleCase[rc]
-		if !ok {
-			return nil, fmt.Errorf("validate: unknown receptor %q (have A, A4, D)", rc)
-		}
-		res, err := validateOne(ctx, eng, rc, members, opt, tables)
+		ms, err := caseMembers(rc, opt.EnsembleDir)
 		if err != nil {
-			return nil, fmt.Errorf("validate receptor %s: %w", rc, err)
+			return nil, err
+		}
+		jobs = append(jobs, job{rc, ms})
+	}
+	extra := make([]string, 0, len(opt.Extra))
+	for rc := range opt.Extra {
+		extra = append(extra, rc)
+	}
+	sort.Strings(extra)
+	for _, rc := range extra {
+		var ms []member
+		for _, d := range opt.Extra[rc] {
+			ms = append(ms, member{fsys: os.DirFS(d), dir: ".", name: d})
+		}
+		if len(ms) < 2 {
+			return nil, fmt.Errorf("validate receptor %s: %d member directories, need at least 2 for a spread", rc, len(ms))
+		}
+		jobs = append(jobs, job{rc, ms})
+	}
+	for _, j := range jobs {
+		res, err := validateOne(ctx, eng, j.rc, j.members, opt, tables)
+		if err != nil {
+			return nil, fmt.Errorf("validate receptor %s: %w", j.rc, err)
 		}
 		rep.Results = append(rep.Results, res)
 	}
@@ -172,9 +216,8 @@ type nativeRun struct {
 	cpu float64
 }
 
-func validateOne(ctx context.Context, eng *Native, rc string, members []string, opt ValidateOptions, tables map[string]*nativeRun) (*ReceptorResult, error) {
-	fsys := ensembleFS(rc, opt.EnsembleDir)
-	sim, err := simFromRun(fsys, members[0], opt.MetDir)
+func validateOne(ctx context.Context, eng *Native, rc string, members []member, opt ValidateOptions, tables map[string]*nativeRun) (*ReceptorResult, error) {
+	sim, err := simFromRun(members[0].fsys, members[0].dir, opt.MetDir)
 	if err != nil {
 		return nil, err
 	}
@@ -183,8 +226,10 @@ func validateOne(ctx context.Context, eng *Native, rc string, members []string, 
 	sim.Seed = opt.Seed
 	sim.Params = opt.Params
 	var mds []*memberData
+	var names []string
 	for _, m := range members {
-		md, err := readMember(fsys, m)
+		names = append(names, m.name)
+		md, err := readMember(m.fsys, m.dir)
 		if err != nil {
 			return nil, err
 		}
@@ -202,7 +247,7 @@ func validateOne(ctx context.Context, eng *Native, rc string, members []string, 
 		tables[key] = nr
 	}
 	tab, cpu := nr.tab, nr.cpu
-	res := &ReceptorResult{Receptor: rc, Members: members, NumPar: sim.NumPar, Hours: abs(sim.NHours), CPUSeconds: cpu}
+	res := &ReceptorResult{Receptor: rc, Members: names, NumPar: sim.NumPar, Hours: abs(sim.NHours), CPUSeconds: cpu}
 	res.PartHours = float64(sim.NumPar * abs(sim.NHours))
 	res.MsPerPartHour = 1000 * cpu / res.PartHours
 	hourly, total, binned, err := tableStats(tab, sim.NumPar, abs(sim.NHours))
@@ -213,9 +258,9 @@ func validateOne(ctx context.Context, eng *Native, rc string, members []string, 
 	for _, md := range mds {
 		res.Ensemble = append(res.Ensemble, md.binned)
 	}
-	names := []string{"frac_in_domain", "frac_below_mlht", "zagl_median", "zagl_p10", "zagl_p90", "mlht_mean", "sigw_mean", "tlgr_mean", "lon_centroid", "lat_centroid", "foot_hour"}
+	statNames := []string{"frac_in_domain", "frac_below_mlht", "zagl_median", "zagl_p10", "zagl_p90", "mlht_mean", "sigw_mean", "tlgr_mean", "lon_centroid", "lat_centroid", "foot_hour"}
 	for h := 1; h <= abs(sim.NHours); h++ {
-		for _, n := range names {
+		for _, n := range statNames {
 			var ens []float64
 			for _, md := range mds {
 				v, ok := md.hourly[h][n]

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/stilt-mpi/stilt-mpi/hysplit"
@@ -14,7 +15,7 @@ import (
 
 func init() {
 	var ens, met, plot, md string
-	var recs []string
+	var recs, extra []string
 	var numpar, workers int
 	var seed uint64
 	var excessB float64
@@ -36,8 +37,16 @@ func init() {
 			if excessB > 0 {
 				p.ZiExcessB = excessB
 			}
+			ex := map[string][]string{}
+			for _, e := range extra {
+				name, dirs, ok := strings.Cut(e, "=")
+				if !ok || name == "" || dirs == "" {
+					return badInput(fmt.Errorf("validate-transport: --members %q: expected NAME=DIR,DIR,... (directories made by 'validate-transport member')", e))
+				}
+				ex[name] = strings.Split(dirs, ",")
+			}
 			rep, err := transport.Validate(cmd.Context(), transport.ValidateOptions{EnsembleDir: ens, MetDir: met,
-				Receptors: recs, NumPar: numpar, Seed: seed, Params: p})
+				Receptors: recs, NumPar: numpar, Seed: seed, Params: p, Extra: ex})
 			if err != nil {
 				return err
 			}
@@ -58,6 +67,7 @@ func init() {
 	cmd.Flags().StringVar(&ens, "ensemble", "/work/shared/hysplit-ensemble", "hycs_std ensemble directory")
 	cmd.Flags().StringVar(&met, "met", "/work/shared/met", "directory of the ARL met files named in the runs' CONTROL")
 	cmd.Flags().StringSliceVar(&recs, "receptor", []string{"A", "A4", "D"}, "receptors to run: A (shared KRAND=1 ensemble), A4 (A against the embedded KRAND=4 ensemble), D (shared KRAND=4 ensemble)")
+	cmd.Flags().StringArrayVar(&extra, "members", nil, "also judge a receptor against hycs_std runs made elsewhere: NAME=DIR,DIR,... (each DIR prepared by 'validate-transport member'; repeatable)")
 	cmd.Flags().IntVar(&numpar, "numpar", 1000, "particles per native run")
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "random seed")
 	cmd.Flags().IntVar(&workers, "workers", runtime.NumCPU(), "goroutines moving particles")
