@@ -144,9 +144,9 @@ func TestMemberStatsReproduceEnsemble(t *testing.T) {
 }
 
 // TestValidateAgainstEnsemble runs the engine on receptors A (against the
-// shared KRAND=1 ensemble and, as A4, the embedded KRAND=4 one) and D with
-// 1000 particles (as the ensembles) and compares every statistic with the
-// hycs_std ensemble range.
+// shared KRAND=1 ensemble and, as A4, an embedded KRAND=4 one), D and the
+// embedded receptors E and F with 1000 particles (as the ensembles) and
+// compares every statistic with the hycs_std ensemble range.
 // Statistics that miss are logged (see bench/RESULTS-transport.md); the
 // test asserts the statistics listed in mustPass, which pass at this
 // commit, so that a regression in them fails.
@@ -208,16 +208,28 @@ func TestValidateAgainstEnsemble(t *testing.T) {
 		"A4/9/lat_centroid", "A4/9/lon_centroid", "A4/9/mlht_mean", "A4/9/sigw_mean", "A4/9/tlgr_mean",
 		"A4/9/zagl_median", "A4/9/zagl_p10", "A4/10/foot_hour", "A4/10/frac_below_mlht", "A4/10/frac_in_domain",
 		"A4/10/lat_centroid", "A4/10/lon_centroid", "A4/10/tlgr_mean", "A4/10/zagl_median", "A4/10/zagl_p10",
-		"A4/10/zagl_p90", "D/0/footprint_fms_median", "D/0/total_foot", "D/1/frac_below_mlht", "D/1/frac_in_domain",
-		"D/1/lat_centroid", "D/1/lon_centroid", "D/1/mlht_mean", "D/1/tlgr_mean", "D/1/zagl_median", "D/1/zagl_p10",
+		"A4/10/zagl_p90", "D/0/footprint_fms_median", "D/1/frac_below_mlht", "D/1/frac_in_domain", "D/1/lat_centroid",
+		"D/1/lon_centroid", "D/1/mlht_mean", "D/1/sigw_mean", "D/1/tlgr_mean", "D/1/zagl_median", "D/1/zagl_p10",
 		"D/1/zagl_p90", "D/2/foot_hour", "D/2/frac_below_mlht", "D/2/frac_in_domain", "D/2/lat_centroid",
-		"D/2/lon_centroid", "D/2/mlht_mean", "D/2/sigw_mean", "D/2/tlgr_mean", "D/2/zagl_p10", "D/2/zagl_p90",
-		"D/3/foot_hour", "D/3/frac_below_mlht", "D/3/frac_in_domain", "D/3/lat_centroid", "D/3/lon_centroid",
-		"D/3/mlht_mean", "D/3/sigw_mean", "D/3/tlgr_mean", "D/3/zagl_median", "D/3/zagl_p10", "D/3/zagl_p90",
-		"D/4/foot_hour", "D/4/frac_below_mlht", "D/4/frac_in_domain", "D/4/lat_centroid", "D/4/lon_centroid",
-		"D/4/sigw_mean", "D/4/tlgr_mean", "D/4/zagl_median", "D/4/zagl_p10", "D/4/zagl_p90", "D/5/foot_hour",
+		"D/2/lon_centroid", "D/2/mlht_mean", "D/2/sigw_mean", "D/2/tlgr_mean", "D/2/zagl_median", "D/2/zagl_p10",
+		"D/2/zagl_p90", "D/3/foot_hour", "D/3/frac_below_mlht", "D/3/frac_in_domain", "D/3/lat_centroid",
+		"D/3/lon_centroid", "D/3/mlht_mean", "D/3/sigw_mean", "D/3/tlgr_mean", "D/3/zagl_median", "D/3/zagl_p10",
+		"D/3/zagl_p90", "D/4/foot_hour", "D/4/frac_below_mlht", "D/4/frac_in_domain", "D/4/lat_centroid",
+		"D/4/lon_centroid", "D/4/sigw_mean", "D/4/tlgr_mean", "D/4/zagl_median", "D/4/zagl_p10", "D/4/zagl_p90",
 		"D/5/frac_below_mlht", "D/5/frac_in_domain", "D/5/lat_centroid", "D/5/lon_centroid", "D/5/mlht_mean",
 		"D/5/sigw_mean", "D/5/tlgr_mean", "D/5/zagl_median", "D/5/zagl_p10", "D/5/zagl_p90",
+		"E/0/footprint_fms_median", "E/0/footprint_r_median", "E/0/total_foot", "E/1/frac_below_mlht",
+		"E/1/frac_in_domain", "E/1/lat_centroid", "E/1/lon_centroid", "E/1/mlht_mean", "E/1/zagl_median",
+		"E/1/zagl_p10", "E/1/zagl_p90", "E/2/foot_hour", "E/2/frac_below_mlht", "E/2/frac_in_domain",
+		"E/2/lat_centroid", "E/2/lon_centroid", "E/2/tlgr_mean", "E/2/zagl_median", "E/2/zagl_p10", "E/2/zagl_p90",
+		"F/0/total_foot", "F/1/foot_hour", "F/1/frac_below_mlht", "F/1/frac_in_domain", "F/1/lat_centroid",
+		"F/1/lon_centroid", "F/1/sigw_mean", "F/1/tlgr_mean", "F/1/zagl_median", "F/1/zagl_p10", "F/2/foot_hour",
+		"F/2/frac_below_mlht", "F/2/frac_in_domain", "F/2/lon_centroid", "F/2/mlht_mean", "F/3/foot_hour",
+		"F/3/frac_below_mlht", "F/3/frac_in_domain", "F/3/lon_centroid", "F/3/mlht_mean", "F/3/tlgr_mean",
+		"F/4/foot_hour", "F/4/frac_below_mlht", "F/4/frac_in_domain", "F/4/lon_centroid", "F/4/sigw_mean",
+		"F/4/tlgr_mean", "F/4/zagl_median", "F/5/foot_hour", "F/5/frac_below_mlht", "F/5/frac_in_domain",
+		"F/5/lon_centroid", "F/5/mlht_mean", "F/5/sigw_mean", "F/5/tlgr_mean", "F/5/zagl_median", "F/6/foot_hour",
+		"F/6/frac_below_mlht", "F/6/frac_in_domain", "F/6/lon_centroid", "F/6/tlgr_mean",
 	}
 	for _, k := range mustPass {
 		s, ok := got[k]
@@ -238,4 +250,33 @@ func TestValidateAgainstEnsemble(t *testing.T) {
 		}
 	}
 	t.Logf("%d statistics miss the ensemble range (logged above, not asserted)", miss)
+}
+
+// TestFootprintStatsWithoutFoot: when no member has foot in the box the
+// footprint comparison is left out if the native run has none either, and
+// is a miss if the native run has some.
+func TestFootprintStatsWithoutFoot(t *testing.T) {
+	names := func(r *ReceptorResult) []string {
+		var out []string
+		for _, s := range r.Stats {
+			if s.Hour == 0 && s.Name != "total_foot" {
+				out = append(out, fmt.Sprintf("%s:%v", s.Name, s.Pass))
+			}
+		}
+		return out
+	}
+	empty := func() *memberData { return &memberData{hourly: map[int]map[string]float64{}, binned: newBinned()} }
+	for _, c := range []struct {
+		nativeFoot bool
+		want       string
+	}{{false, ""}, {true, "footprint_nonzero_cells:false"}} {
+		b := newBinned()
+		if c.nativeFoot {
+			b.V[100] = 0.01
+		}
+		r := &ReceptorResult{Stats: footprintStats("X", b, []*memberData{empty(), empty()})}
+		if got := strings.Join(names(r), ","); got != c.want {
+			t.Errorf("native foot %v: stats %q, want %q", c.nativeFoot, got, c.want)
+		}
+	}
 }
