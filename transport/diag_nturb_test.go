@@ -94,10 +94,7 @@ func TestDiagWLag(t *testing.T) {
 	ms, _ := loadDiag(t, p)
 	rt, _ := time.Parse("2006-01-02 15:04", envOr("DIAG_TIME", "2019-05-30 04:00"))
 	_, rows := readDAT(t, envOr("DIAG_PART", "/tmp/s3/prof/r500/PARTICLE_STILT.DAT"))
-	fr := ms.Frames()
-	nx, ny := ms.Grid().Dims()
-	m := &runMet{p: p, grid: ms.Grid(), frames: fr, h: ms.Levels(), nl: len(ms.Levels()), nx: nx, ny: ny,
-		ztop: ms.ZTop(), t0: fr[0].Time, interval: fr[1].Time.Sub(fr[0].Time).Minutes()}
+	m := newRunMet(ms, p)
 	var s sampler
 	s.m = m
 	tStart := rt.Sub(m.t0).Minutes()
@@ -120,10 +117,7 @@ func TestDiagWLag(t *testing.T) {
 func TestDiagWOffset(t *testing.T) {
 	p := DefaultParams()
 	ms, _ := loadDiag(t, p)
-	fr := ms.Frames()
-	nx, ny := ms.Grid().Dims()
-	m := &runMet{p: p, grid: ms.Grid(), frames: fr, h: ms.Levels(), nl: len(ms.Levels()), nx: nx, ny: ny,
-		ztop: ms.ZTop(), t0: fr[0].Time, interval: fr[1].Time.Sub(fr[0].Time).Minutes()}
+	m := newRunMet(ms, p)
 	var s sampler
 	s.m = m
 	type obs struct{ t, x, y, zeta, w float64 }
@@ -221,10 +215,7 @@ func TestDiagRunNative(t *testing.T) {
 func TestDiagNodeW(t *testing.T) {
 	p := DefaultParams()
 	ms, _ := loadDiag(t, p)
-	fr := ms.Frames()
-	nx, ny := ms.Grid().Dims()
-	m := &runMet{p: p, grid: ms.Grid(), frames: fr, h: ms.Levels(), nl: len(ms.Levels()), nx: nx, ny: ny,
-		ztop: ms.ZTop(), t0: fr[0].Time, interval: fr[1].Time.Sub(fr[0].Time).Minutes()}
+	m := newRunMet(ms, p)
 	var s sampler
 	s.m = m
 	tt, _ := strconv.ParseFloat(envOr("DIAG_TMIN", "240"), 64)
@@ -255,10 +246,7 @@ func TestDiagProfileRows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fr := ms.Frames()
-	nx, ny := ms.Grid().Dims()
-	m := &runMet{p: p, grid: ms.Grid(), frames: fr, h: ms.Levels(), nl: len(ms.Levels()), nx: nx, ny: ny,
-		ztop: ms.ZTop(), t0: fr[0].Time, interval: fr[1].Time.Sub(fr[0].Time).Minutes()}
+	m := newRunMet(ms, p)
 	pr := newProfile(m)
 	rt, _ := time.Parse("2006-01-02 15:04", envOr("DIAG_TIME", "2019-05-30 02:00"))
 	t0 := rt.Sub(m.t0).Minutes()
@@ -291,5 +279,37 @@ func TestDiagSHTF(t *testing.T) {
 		i, j := int(x+0.5)-1, int(y+0.5)-1
 		n := j*nx + i
 		fmt.Printf("%s nearest node %d,%d SHTF %.3f USTR %.4f LHTF %.2f T02M %.2f DSWF %.1f\n", at.Time.Format("15"), i, j, at.Surface["SHTF"][n], at.Surface["USTR"][n], at.Surface["LHTF"][n], at.Surface["T02M"][n], at.Surface["DSWF"][n])
+	}
+}
+
+// TestDiagTKE prints the TKEN profile (and level pressure/height estimate)
+// at the nearest node of DIAG_LATLON in DIAG_FILE at DIAG_HOUR.
+func TestDiagTKEProfile(t *testing.T) {
+	f, err := readARL(envOr("DIAG_FILE", "/work/shared/met/20190530_06-11_hrrr"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, _ := newLambertGrid(&f.Header)
+	var lat, lon float64
+	fmt.Sscanf(envOr("DIAG_LATLON", "40.60,-111.70"), "%g,%g", &lat, &lon)
+	x, y := g.ToXY(lat, lon)
+	i, j := int(x+0.5)-1, int(y+0.5)-1
+	n := j*f.Header.NX + i
+	for _, at := range f.Times {
+		if at.Time.Format("15") != envOr("DIAG_HOUR", "08") {
+			continue
+		}
+		ps := at.Surface["PRSS"][n]
+		fmt.Printf("node %d,%d PRSS %.1f PBLH %.0f SHGT %.0f\n", i, j, ps, at.Surface["PBLH"][n], at.Surface["SHGT"][n])
+		zsum := 0.0
+		pPrev, tPrev := float64(ps), float64(at.Surface["T02M"][n])
+		for k := 0; k < 19; k++ {
+			p := float64(at.Upper["PRES"][k][n])
+			tk := float64(at.Upper["TEMP"][k][n])
+			zsum += 287.04 * 0.5 * (tk + tPrev) / 9.80616 * math.Log(pPrev/p)
+			pPrev, tPrev = p, tk
+			tke := float64(at.Upper["TKEN"][k][n])
+			fmt.Printf("  k%-2d z~%6.0f TKEN %.4f sqrt(2TKE/3)=%.3f sqrt(TKE)=%.3f\n", k+1, zsum, tke, math.Sqrt(math.Max(0, 2*tke/3)), math.Sqrt(math.Max(0, tke)))
+		}
 	}
 }

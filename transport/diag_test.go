@@ -187,10 +187,8 @@ func TestDiagRows(t *testing.T) {
 		ci[c] = i
 	}
 	_, rows := readDAT(t, envOr("DIAG_PART", "/tmp/phys/A1/PARTICLE_STILT.DAT"))
-	fr := ms.Frames()
-	nx, ny := ms.Grid().Dims()
-	m := &runMet{p: p, grid: ms.Grid(), frames: fr, h: ms.Levels(), nl: len(ms.Levels()), nx: nx, ny: ny,
-		ztop: ms.ZTop(), t0: fr[0].Time, interval: fr[1].Time.Sub(fr[0].Time).Minutes()}
+	m := newRunMet(ms, p)
+	fr := m.frames
 	pr := newProfile(m)
 	var s sampler
 	s.m = m
@@ -238,7 +236,7 @@ func TestDiagRows(t *testing.T) {
 			return math.NaN()
 		}
 		fmt.Fprintf(out, "%g,%g,%d,%d,%d,%.3f,%.3f,%g,%.5f,%g,%.4f,%g,%.2f,%.2f,%.1f,%g,%.6f,%.4f,%.4f,%.2f,%.4f,%.4f,%.4f,%g,%.2f,%.4f,%.1f,%g,%.5f,%.5f,%.2f,%.5f,%.5f,%.1f\n",
-			tm, r[ci["indx"]], pr.nearest%nx, pr.nearest/nx, L, r[ci["zagl"]], zeta, hs("sigw"), pr.sw[L], hs("tlgr"), pr.tl[L], hs("mlht"), pr.zi, cs.zi, cs.pblh,
+			tm, r[ci["indx"]], pr.nearest%m.nx, pr.nearest/m.nx, L, r[ci["zagl"]], zeta, hs("sigw"), pr.sw[L], hs("tlgr"), pr.tl[L], hs("mlht"), pr.zi, cs.zi, cs.pblh,
 			hs("wout"), wn/60, ri, du2, dz, dth, cs.tk[k], kf, hs("zsfc"), pr.zsfc, cs.ustar, cs.obuk, hs("dens"), pr.atParticle(pr.rho, zeta), pr.atParticle(pr.dry, zeta), pr.atParticle(pr.pres, zeta), math.Sqrt(kf/100), math.Sqrt(kd/100), dmin)
 	}
 }
@@ -647,10 +645,7 @@ func TestDiagAdvect(t *testing.T) {
 	}
 	rt, _ := time.Parse("2006-01-02 15:04", envOr("DIAG_TIME", "2019-05-30 11:00"))
 	_, rows := readDAT(t, envOr("DIAG_PART", "/tmp/phys/A1/PARTICLE_STILT.DAT"))
-	fr := ms.Frames()
-	nx, ny := ms.Grid().Dims()
-	m := &runMet{p: p, grid: ms.Grid(), frames: fr, h: ms.Levels(), nl: len(ms.Levels()), nx: nx, ny: ny,
-		ztop: ms.ZTop(), t0: fr[0].Time, interval: fr[1].Time.Sub(fr[0].Time).Minutes()}
+	m := newRunMet(ms, p)
 	var s sampler
 	s.m = m
 	tStart := rt.Sub(m.t0).Minutes()

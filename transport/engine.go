@@ -105,6 +105,14 @@ func (m *runMet) inside(x, y float64) bool {
 	return ix > 2 && iy > 2 && ix < m.nx-1 && iy < m.ny-1
 }
 
+// newRunMet prepares a checked met source (at least two frames) for a run.
+func newRunMet(ms MetSource, p Params) *runMet {
+	fr := ms.Frames()
+	nx, ny := ms.Grid().Dims()
+	return &runMet{p: p, grid: ms.Grid(), frames: fr, h: ms.Levels(), nl: len(ms.Levels()), nx: nx, ny: ny,
+		ztop: ms.ZTop(), t0: fr[0].Time, interval: fr[1].Time.Sub(fr[0].Time).Minutes()}
+}
+
 // wind returns the mean wind at (x, y, zeta, t) in grid units per minute
 // (x, y) and flat metres per minute (zeta), with winds below level 1 scaled
 // linearly to zero.
@@ -176,10 +184,8 @@ func (n *Native) Run(ctx context.Context, sim Simulation) (*particle.Table, erro
 	if err := checkMet(ms); err != nil {
 		return nil, fmt.Errorf("simulation %s: %w", sim.ID, err)
 	}
-	fr := ms.Frames()
-	nx, ny := ms.Grid().Dims()
-	m := &runMet{p: p, grid: ms.Grid(), frames: fr, h: ms.Levels(), nl: len(ms.Levels()), nx: nx, ny: ny,
-		ztop: ms.ZTop(), t0: fr[0].Time, interval: fr[1].Time.Sub(fr[0].Time).Minutes()}
+	m := newRunMet(ms, p)
+	fr := m.frames
 	dir := 1.0
 	if sim.NHours < 0 {
 		dir = -1

@@ -44,10 +44,7 @@ func profileAtHycsRows(t *testing.T, name string, release time.Time) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fr := ms.Frames()
-	nx, ny := ms.Grid().Dims()
-	m := &runMet{p: p, grid: ms.Grid(), frames: fr, h: ms.Levels(), nl: len(ms.Levels()), nx: nx, ny: ny,
-		ztop: ms.ZTop(), t0: fr[0].Time, interval: fr[1].Time.Sub(fr[0].Time).Minutes()}
+	m := newRunMet(ms, p)
 	pr := newProfile(m)
 	t0 := release.Sub(m.t0).Minutes()
 	cols, err := tab.Need("time", "indx", "long", "lati", "zagl", "mlht", "dens", "sigw", "tlgr")
