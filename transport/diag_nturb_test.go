@@ -313,3 +313,74 @@ func TestDiagTKEProfile(t *testing.T) {
 		}
 	}
 }
+
+// TestDiagFrozenHoriz runs DIAG_REC with HScale = 1e9 (u', v' frozen at the
+// first draw) and prints sd of x, y (m) per minute for minutes 1-3.
+func TestDiagFrozenHoriz(t *testing.T) {
+	f := strings.Split(os.Getenv("DIAG_REC"), ",")
+	if len(f) < 5 {
+		t.Skip("DIAG_REC not set")
+	}
+	tm, _ := time.Parse("06 01 02 15 04", f[0])
+	lat, _ := strconv.ParseFloat(f[1], 64)
+	lon, _ := strconv.ParseFloat(f[2], 64)
+	z, _ := strconv.ParseFloat(f[3], 64)
+	p := DefaultParams()
+	p.HScale = 1e9
+	sim := Simulation{ID: "h", Receptor: receptor.Receptor{Kind: receptor.Point, Time: tm, Lons: []float64{lon}, Lats: []float64{lat}, Heights: []float64{z}},
+		MetFiles: []string{"/work/shared/met/20190530_00-05_hrrr", "/work/shared/met/20190530_06-11_hrrr"}, NHours: -1, NumPar: 1000, Seed: 5, Params: p}
+	tab, err := (&Native{}).Run(context.Background(), sim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc, lo, la, sw := tab.Col("time"), tab.Col("long"), tab.Col("lati"), tab.Col("sigw")
+	for _, want := range []float64{-1, -2, -3} {
+		var xs, ys, ss []float64
+		for i := range tc {
+			if tc[i] == want {
+				xs = append(xs, lo[i])
+				ys = append(ys, la[i])
+				ss = append(ss, sw[i])
+			}
+		}
+		sd := func(v []float64, k float64) float64 {
+			var m, q float64
+			for _, x := range v {
+				m += x
+			}
+			m /= float64(len(v))
+			for _, x := range v {
+				q += (x - m) * (x - m)
+			}
+			return math.Sqrt(q/float64(len(v))) * k
+		}
+		ky := 111195.0
+		kx := ky * math.Cos(lat*math.Pi/180)
+		var msw float64
+		for _, s := range ss {
+			msw += s / float64(len(ss))
+		}
+		fmt.Printf("%4.0f sx %7.1f sy %7.1f sigw %.3f\n", want, sd(xs, kx), sd(ys, ky), msw)
+	}
+}
+
+// TestDiagNodeK prints the nearest node's level profile (z, σ_w, T_L, K) at
+// DIAG_LATLON and frame DIAG_HOUR.
+func TestDiagNodeK(t *testing.T) {
+	m, snaps := loadDiag(t, DefaultParams())
+	var lat, lon float64
+	fmt.Sscanf(envOr("DIAG_LATLON", "40.60,-111.70"), "%g,%g", &lat, &lon)
+	x, y := m.G.ToXY(lat, lon)
+	nx, _ := m.G.Dims()
+	n := (int(x+0.5)-1)*1 + (int(y+0.5)-1)*nx
+	for _, fr := range m.Frs {
+		if fr.Time.Format("15") != envOr("DIAG_HOUR", "08") {
+			continue
+		}
+		c := snaps[fr.Time][n]
+		fmt.Printf("zi %.1f ustar %.4f L %.1f wstar %.3f\n", c.zi, c.ustar, c.obuk, c.wstar)
+		for k := 0; k < 14; k++ {
+			fmt.Printf("k%-2d z %7.1f sw %.3f tl %7.2f K %8.3f sqrt(K/T) T=100:%.3f\n", k, c.zz[k], c.sw[k], c.tl[k], c.kv[k], math.Sqrt(c.kv[k]/100))
+		}
+	}
+}

@@ -22,14 +22,14 @@ import (
 
 // colSnap is a copy of one processed column (diagnostics only).
 type colSnap struct {
-	zz, tt, uu, vv, tk, sw, tl, den, ww []float64
-	zi, ustar, tstar, obuk, wstar, pblh float64
-	zsfc, z0                            float64
-	th                                  []float64
-	th0, u10, v10                       float64 // surface θ_v (from T02M), 10 m wind
-	tv1, t02, q1, p1                    float64 // level-1 virtual temperature, T02M, input q1, level-1 pressure
-	in                                  *inCol
-	thd                                 []float64 // dry potential temperature on internal levels
+	zz, tt, uu, vv, tk, sw, tl, den, ww, kv []float64
+	zi, ustar, tstar, obuk, wstar, pblh     float64
+	zsfc, z0                                float64
+	th                                      []float64
+	th0, u10, v10                           float64 // surface θ_v (from T02M), 10 m wind
+	tv1, t02, q1, p1                        float64 // level-1 virtual temperature, T02M, input q1, level-1 pressure
+	in                                      *inCol
+	thd                                     []float64 // dry potential temperature on internal levels
 }
 
 func dryTheta(c *column) []float64 {
@@ -113,7 +113,7 @@ func loadDiag(t *testing.T, p Params) (*StaticMet, map[time.Time][]*colSnap) {
 			s = make([]*colSnap, 59*41)
 			snaps[tm] = s
 		}
-		s[n] = &colSnap{zz: cp(c.zz), tt: cp(c.tt), uu: cp(c.uu), vv: cp(c.vv), tk: cp(c.tk), sw: cp(c.sw), tl: cp(c.tl), den: cp(c.den), ww: cp(c.ww),
+		s[n] = &colSnap{zz: cp(c.zz), tt: cp(c.tt), uu: cp(c.uu), vv: cp(c.vv), tk: cp(c.tk), sw: cp(c.sw), tl: cp(c.tl), den: cp(c.den), ww: cp(c.ww), kv: cp(c.kv),
 			zi: c.zi, ustar: c.ustar, tstar: c.tstar, obuk: c.obuk, wstar: c.wstar, pblh: c.pblh, zsfc: c.zsfc, z0: c.z0, th: cp(c.th),
 			th0: c.t0 * (1 + 0.61*c.q[0]) * math.Pow(1000/c.p0, 0.286), u10: c.u0, v10: c.v0,
 			tv1: c.tt[0] * math.Pow(c.pp[0]/1000, 0.286), t02: c.t0, q1: c.q[0], p1: c.pp[0], in: inputColumn(c), thd: dryTheta(c)}
