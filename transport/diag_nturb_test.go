@@ -384,3 +384,31 @@ func TestDiagNodeK(t *testing.T) {
 		}
 	}
 }
+
+// TestDiagFreeKVariants prints the free-troposphere K at every level with
+// dry θ and with θ_v, at the nearest node of DIAG_LATLON, frame DIAG_HOUR.
+func TestDiagFreeKVariants(t *testing.T) {
+	m, snaps := loadDiag(t, DefaultParams())
+	var lat, lon float64
+	fmt.Sscanf(envOr("DIAG_LATLON", "40.5,-112.2"), "%g,%g", &lat, &lon)
+	x, y := m.G.ToXY(lat, lon)
+	nx, _ := m.G.Dims()
+	n := (int(x+0.5) - 1) + (int(y+0.5)-1)*nx
+	for _, fr := range m.Frs {
+		if fr.Time.Format("15") != envOr("DIAG_HOUR", "05") {
+			continue
+		}
+		s := snaps[fr.Time][n]
+		for _, th := range []struct {
+			name string
+			v    []float64
+		}{{"dry", s.th}, {"thv", s.tt}} {
+			c := &column{zz: s.zz, uu: s.uu, vv: s.vv, th: th.v}
+			fmt.Printf("%s:", th.name)
+			for k := 1; k < 12; k++ {
+				fmt.Printf(" %.0f:%.3f", s.zz[k], math.Sqrt(freeK(c, k)/100)/math.Sqrt2)
+			}
+			fmt.Println()
+		}
+	}
+}
