@@ -32,7 +32,6 @@ type arlTime struct {
 	Time    time.Time
 	Surface map[string][]float32   // name -> NX*NY
 	Upper   map[string][][]float32 // name -> level (1..NZ-1, stored 0-based) -> NX*NY
-	Var1    map[string][]float64   // name -> level (0-based) -> the record's first value (label var1)
 }
 
 type arlFile struct {
@@ -103,7 +102,7 @@ func readARL(path string) (*arlFile, error) {
 		}
 		t := time.Date(year, time.Month(mm), dd, hh, 0, 0, 0, time.UTC)
 		if vname == "INDX" {
-			f.Times = append(f.Times, arlTime{Time: t, Surface: map[string][]float32{}, Upper: map[string][][]float32{}, Var1: map[string][]float64{}})
+			f.Times = append(f.Times, arlTime{Time: t, Surface: map[string][]float32{}, Upper: map[string][][]float32{}})
 			cur = &f.Times[len(f.Times)-1]
 			continue
 		}
@@ -142,12 +141,6 @@ func readARL(path string) (*arlFile, error) {
 				cur.Upper[vname] = a
 			}
 			a[lev-1] = vals
-			v1 := cur.Var1[vname]
-			if v1 == nil {
-				v1 = make([]float64, h.NZ-1)
-				cur.Var1[vname] = v1
-			}
-			v1[lev-1] = var1
 		}
 	}
 	return f, nil

@@ -25,13 +25,10 @@ var refData embed.FS
 // Control is what the validation needs from a HYSPLIT CONTROL file: the
 // first release point, the run length and the met file names.
 type Control struct {
-	Time          time.Time
-	Lat, Lon, Z   float64
-	NHours        int
-	MetDirs       []string
-	MetFiles      []string
-	NumLocations  int
-	RawTimeString string // "YY MM DD HH MM" as written
+	Time        time.Time
+	Lat, Lon, Z float64 // first release point
+	NHours      int     // run length, negative backward
+	MetFiles    []string
 }
 
 // ReadControl parses a HYSPLIT CONTROL file.
@@ -56,7 +53,7 @@ func readControl(fsys fs.FS, name string) (*Control, error) {
 	if len(lines) < 3 {
 		return nil, fmt.Errorf("%s: %d lines, too short for a CONTROL file", name, len(lines))
 	}
-	c := &Control{RawTimeString: lines[0]}
+	c := &Control{}
 	tf := strings.Fields(lines[0])
 	if len(tf) == 4 {
 		tf = append(tf, "00")
@@ -68,11 +65,11 @@ func readControl(fsys fs.FS, name string) (*Control, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s line 1: start time %q: %w", name, lines[0], err)
 	}
-	c.NumLocations, err = strconv.Atoi(lines[1])
-	if err != nil || c.NumLocations < 1 {
+	nloc, err := strconv.Atoi(lines[1])
+	if err != nil || nloc < 1 {
 		return nil, fmt.Errorf("%s line 2: number of locations %q: expected a positive integer", name, lines[1])
 	}
-	if len(lines) < 2+c.NumLocations+4 {
+	if len(lines) < 2+nloc+4 {
 		return nil, fmt.Errorf("%s: truncated before the met file count", name)
 	}
 	pf := strings.Fields(lines[2])
@@ -84,7 +81,7 @@ func readControl(fsys fs.FS, name string) (*Control, error) {
 			return nil, fmt.Errorf("%s line 3: release point %q: field %d is not a number", name, lines[2], i+1)
 		}
 	}
-	i := 2 + c.NumLocations
+	i := 2 + nloc
 	if c.NHours, err = strconv.Atoi(lines[i]); err != nil {
 		return nil, fmt.Errorf("%s line %d: run hours %q: expected an integer", name, i+1, lines[i])
 	}
@@ -98,7 +95,6 @@ func readControl(fsys fs.FS, name string) (*Control, error) {
 		if j >= len(lines) {
 			return nil, fmt.Errorf("%s: met file %d of %d missing", name, k+1, nf)
 		}
-		c.MetDirs = append(c.MetDirs, lines[j-1])
 		c.MetFiles = append(c.MetFiles, lines[j])
 	}
 	return c, nil
