@@ -412,3 +412,28 @@ func TestDiagFreeKVariants(t *testing.T) {
 		}
 	}
 }
+
+// TestDiagColumnProfile prints the nearest node's internal-level profile
+// (z, θ, θ_v, u, v, bulk Ri to the level below) at DIAG_LATLON, DIAG_HOUR.
+func TestDiagColumnProfile(t *testing.T) {
+	m, snaps := loadDiag(t, DefaultParams())
+	var lat, lon float64
+	fmt.Sscanf(envOr("DIAG_LATLON", "40.5,-112.2"), "%g,%g", &lat, &lon)
+	x, y := m.G.ToXY(lat, lon)
+	nx, _ := m.G.Dims()
+	n := (int(x+0.5) - 1) + (int(y+0.5)-1)*nx
+	for _, fr := range m.Frs {
+		if fr.Time.Format("15") != envOr("DIAG_HOUR", "05") {
+			continue
+		}
+		s := snaps[fr.Time][n]
+		for k := 0; k < 12; k++ {
+			ri := 0.0
+			if k > 0 {
+				du := (s.uu[k]-s.uu[k-1])*(s.uu[k]-s.uu[k-1]) + (s.vv[k]-s.vv[k-1])*(s.vv[k]-s.vv[k-1])
+				ri = grav * (s.zz[k] - s.zz[k-1]) * (s.th[k] - s.th[k-1]) / math.Max(du, 0.1) / s.th[k-1]
+			}
+			fmt.Printf("k%-2d z %6.0f th %.2f thv %.2f u %6.2f v %6.2f Ri %.2f\n", k, s.zz[k], s.th[k], s.tt[k], s.uu[k], s.vv[k], ri)
+		}
+	}
+}
