@@ -327,8 +327,12 @@ func TestDiagFrozenHoriz(t *testing.T) {
 	z, _ := strconv.ParseFloat(f[3], 64)
 	p := DefaultParams()
 	p.HScale = 1e9
+	files := []string{"/work/shared/met/20190530_00-05_hrrr", "/work/shared/met/20190530_06-11_hrrr"}
+	if v := os.Getenv("DIAG_MET"); v != "" {
+		files = strings.Split(v, ",")
+	}
 	sim := Simulation{ID: "h", Receptor: receptor.Receptor{Kind: receptor.Point, Time: tm, Lons: []float64{lon}, Lats: []float64{lat}, Heights: []float64{z}},
-		MetFiles: []string{"/work/shared/met/20190530_00-05_hrrr", "/work/shared/met/20190530_06-11_hrrr"}, NHours: -1, NumPar: 1000, Seed: 5, Params: p}
+		MetFiles: files, NHours: -1, NumPar: 1000, Seed: 5, Params: p}
 	tab, err := (&Native{}).Run(context.Background(), sim)
 	if err != nil {
 		t.Fatal(err)

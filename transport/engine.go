@@ -412,6 +412,16 @@ func (wk *worker) step(pt *part, t, dt float64, out *row) bool {
 		k := levelBelow(m.h, pt.zeta)
 		su := prev.lev(prev.fa.SigU, prev.fb.SigU, k)
 		sv := prev.lev(prev.fa.SigV, prev.fb.SigV, k)
+		if p.HorizTurb == "sigw" && k+1 < m.nl && pt.zeta > m.h[k] {
+			// the variances, not the standard deviations, are linear in
+			// height between levels (first-minute spreads of frozen-u'
+			// hycs_std runs, bench/RESULTS-transport.md)
+			f := (pt.zeta - m.h[k]) / (m.h[k+1] - m.h[k])
+			su2 := prev.lev(prev.fa.SigU, prev.fb.SigU, k+1)
+			sv2 := prev.lev(prev.fa.SigV, prev.fb.SigV, k+1)
+			su = math.Sqrt(su*su + f*(su2*su2-su*su))
+			sv = math.Sqrt(sv*sv + f*(sv2*sv2-sv*sv))
+		}
 		R := math.Exp(-60 * math.Abs(dt) / p.HScale)
 		q := math.Sqrt(1 - R*R)
 		if p.HorizTurb == "sigw" && !pt.hstarted {
