@@ -410,17 +410,23 @@ func (wk *worker) step(pt *part, t, dt float64, out *row) bool {
 		// horizontal turbulence, once per step (physics.md §3.7)
 		dxm, dym := m.grid.UnitMetres(pt.x, pt.y)
 		k := levelBelow(m.h, pt.zeta)
-		su := prev.lev(prev.fa.SigU, prev.fb.SigU, k)
-		sv := prev.lev(prev.fa.SigV, prev.fb.SigV, k)
-		if p.HorizTurb == "sigw" && k+1 < m.nl && pt.zeta > m.h[k] {
-			// the variances, not the standard deviations, are linear in
-			// height between levels (first-minute spreads of frozen-u'
+		var su, sv float64
+		if p.HorizTurb == "sigw" {
+			// variances, not standard deviations, are interpolated:
+			// bilinear in x, y and linear in height between the levels
+			// around the particle (first-minute spreads of frozen-u'
 			// hycs_std runs, bench/RESULTS-transport.md)
-			f := (pt.zeta - m.h[k]) / (m.h[k+1] - m.h[k])
-			su2 := prev.lev(prev.fa.SigU, prev.fb.SigU, k+1)
-			sv2 := prev.lev(prev.fa.SigV, prev.fb.SigV, k+1)
-			su = math.Sqrt(su*su + f*(su2*su2-su*su))
-			sv = math.Sqrt(sv*sv + f*(sv2*sv2-sv*sv))
+			su2 := prev.levSq(prev.fa.SigU, prev.fb.SigU, k)
+			sv2 := prev.levSq(prev.fa.SigV, prev.fb.SigV, k)
+			if k+1 < m.nl && pt.zeta > m.h[k] {
+				f := (pt.zeta - m.h[k]) / (m.h[k+1] - m.h[k])
+				su2 += f * (prev.levSq(prev.fa.SigU, prev.fb.SigU, k+1) - su2)
+				sv2 += f * (prev.levSq(prev.fa.SigV, prev.fb.SigV, k+1) - sv2)
+			}
+			su, sv = math.Sqrt(su2), math.Sqrt(sv2)
+		} else {
+			su = prev.lev(prev.fa.SigU, prev.fb.SigU, k)
+			sv = prev.lev(prev.fa.SigV, prev.fb.SigV, k)
 		}
 		R := math.Exp(-60 * math.Abs(dt) / p.HScale)
 		q := math.Sqrt(1 - R*R)

@@ -68,6 +68,21 @@ func (s *sampler) lev(a, b []float32, k int) float64 {
 	return va + s.wt*(vb-va)
 }
 
+// levSq samples the square of a per-level field at level k (bilinear in
+// x, y and linear in time on the squares): variances, not standard
+// deviations, are what is interpolated.
+func (s *sampler) levSq(a, b []float32, k int) float64 {
+	nl := s.m.nl
+	var va, vb float64
+	for n := 0; n < 4; n++ {
+		o := s.node[n]*nl + k
+		x, y := float64(a[o]), float64(b[o])
+		va += s.w[n] * x * x
+		vb += s.w[n] * y * y
+	}
+	return va + s.wt*(vb-va)
+}
+
 // profile is the PREV or NEXT column of physics.md §3.3 at one point and
 // time, filled lazily from the bottom up.
 type profile struct {
