@@ -371,73 +371,58 @@ func TestDiagFrozenHoriz(t *testing.T) {
 // TestDiagNodeK prints the nearest node's level profile (z, σ_w, T_L, K) at
 // DIAG_LATLON and frame DIAG_HOUR.
 func TestDiagNodeK(t *testing.T) {
-	m, snaps := loadDiag(t, DefaultParams())
-	var lat, lon float64
-	fmt.Sscanf(envOr("DIAG_LATLON", "40.60,-111.70"), "%g,%g", &lat, &lon)
-	x, y := m.G.ToXY(lat, lon)
-	nx, _ := m.G.Dims()
-	n := (int(x+0.5)-1)*1 + (int(y+0.5)-1)*nx
-	for _, fr := range m.Frs {
-		if fr.Time.Format("15") != envOr("DIAG_HOUR", "08") {
-			continue
-		}
-		c := snaps[fr.Time][n]
-		fmt.Printf("zi %.1f ustar %.4f L %.1f wstar %.3f\n", c.zi, c.ustar, c.obuk, c.wstar)
-		for k := 0; k < 14; k++ {
-			fmt.Printf("k%-2d z %7.1f sw %.3f tl %7.2f K %8.3f sqrt(K/T) T=100:%.3f\n", k, c.zz[k], c.sw[k], c.tl[k], c.kv[k], math.Sqrt(c.kv[k]/100))
-		}
+	c := diagNodeSnap(t, "40.60,-111.70", "08")
+	fmt.Printf("zi %.1f ustar %.4f L %.1f wstar %.3f\n", c.zi, c.ustar, c.obuk, c.wstar)
+	for k := 0; k < 14; k++ {
+		fmt.Printf("k%-2d z %7.1f sw %.3f tl %7.2f K %8.3f sqrt(K/T) T=100:%.3f\n", k, c.zz[k], c.sw[k], c.tl[k], c.kv[k], math.Sqrt(c.kv[k]/100))
 	}
 }
 
 // TestDiagFreeKVariants prints the free-troposphere K at every level with
 // dry θ and with θ_v, at the nearest node of DIAG_LATLON, frame DIAG_HOUR.
 func TestDiagFreeKVariants(t *testing.T) {
-	m, snaps := loadDiag(t, DefaultParams())
-	var lat, lon float64
-	fmt.Sscanf(envOr("DIAG_LATLON", "40.5,-112.2"), "%g,%g", &lat, &lon)
-	x, y := m.G.ToXY(lat, lon)
-	nx, _ := m.G.Dims()
-	n := (int(x+0.5) - 1) + (int(y+0.5)-1)*nx
-	for _, fr := range m.Frs {
-		if fr.Time.Format("15") != envOr("DIAG_HOUR", "05") {
-			continue
+	s := diagNodeSnap(t, "40.5,-112.2", "05")
+	for _, th := range []struct {
+		name string
+		v    []float64
+	}{{"dry", s.th}, {"thv", s.tt}} {
+		c := &column{zz: s.zz, uu: s.uu, vv: s.vv, th: th.v}
+		fmt.Printf("%s:", th.name)
+		for k := 1; k < 12; k++ {
+			fmt.Printf(" %.0f:%.3f", s.zz[k], math.Sqrt(freeK(c, k)/100)/math.Sqrt2)
 		}
-		s := snaps[fr.Time][n]
-		for _, th := range []struct {
-			name string
-			v    []float64
-		}{{"dry", s.th}, {"thv", s.tt}} {
-			c := &column{zz: s.zz, uu: s.uu, vv: s.vv, th: th.v}
-			fmt.Printf("%s:", th.name)
-			for k := 1; k < 12; k++ {
-				fmt.Printf(" %.0f:%.3f", s.zz[k], math.Sqrt(freeK(c, k)/100)/math.Sqrt2)
-			}
-			fmt.Println()
-		}
+		fmt.Println()
 	}
 }
 
 // TestDiagColumnProfile prints the nearest node's internal-level profile
 // (z, θ, θ_v, u, v, bulk Ri to the level below) at DIAG_LATLON, DIAG_HOUR.
 func TestDiagColumnProfile(t *testing.T) {
+	s := diagNodeSnap(t, "40.5,-112.2", "05")
+	for k := 0; k < 12; k++ {
+		ri := 0.0
+		if k > 0 {
+			du := (s.uu[k]-s.uu[k-1])*(s.uu[k]-s.uu[k-1]) + (s.vv[k]-s.vv[k-1])*(s.vv[k]-s.vv[k-1])
+			ri = grav * (s.zz[k] - s.zz[k-1]) * (s.th[k] - s.th[k-1]) / math.Max(du, 0.1) / s.th[k-1]
+		}
+		fmt.Printf("k%-2d z %6.0f th %.2f thv %.2f u %6.2f v %6.2f Ri %.2f\n", k, s.zz[k], s.th[k], s.tt[k], s.uu[k], s.vv[k], ri)
+	}
+}
+
+// diagNodeSnap returns the column snapshot of the grid node nearest to
+// DIAG_LATLON at the frame of hour DIAG_HOUR (defaults def, defHour).
+func diagNodeSnap(t *testing.T, def, defHour string) *colSnap {
 	m, snaps := loadDiag(t, DefaultParams())
 	var lat, lon float64
-	fmt.Sscanf(envOr("DIAG_LATLON", "40.5,-112.2"), "%g,%g", &lat, &lon)
+	fmt.Sscanf(envOr("DIAG_LATLON", def), "%g,%g", &lat, &lon)
 	x, y := m.G.ToXY(lat, lon)
 	nx, _ := m.G.Dims()
 	n := (int(x+0.5) - 1) + (int(y+0.5)-1)*nx
 	for _, fr := range m.Frs {
-		if fr.Time.Format("15") != envOr("DIAG_HOUR", "05") {
-			continue
-		}
-		s := snaps[fr.Time][n]
-		for k := 0; k < 12; k++ {
-			ri := 0.0
-			if k > 0 {
-				du := (s.uu[k]-s.uu[k-1])*(s.uu[k]-s.uu[k-1]) + (s.vv[k]-s.vv[k-1])*(s.vv[k]-s.vv[k-1])
-				ri = grav * (s.zz[k] - s.zz[k-1]) * (s.th[k] - s.th[k-1]) / math.Max(du, 0.1) / s.th[k-1]
-			}
-			fmt.Printf("k%-2d z %6.0f th %.2f thv %.2f u %6.2f v %6.2f Ri %.2f\n", k, s.zz[k], s.th[k], s.tt[k], s.uu[k], s.vv[k], ri)
+		if fr.Time.Format("15") == envOr("DIAG_HOUR", defHour) {
+			return snaps[fr.Time][n]
 		}
 	}
+	t.Fatalf("no frame at hour %s", envOr("DIAG_HOUR", defHour))
+	return nil
 }
