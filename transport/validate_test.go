@@ -281,3 +281,50 @@ func TestFootprintStatsWithoutFoot(t *testing.T) {
 		}
 	}
 }
+
+// TestValidateExtraMembers judges a receptor given as member directories
+// (here three of the shared KRAND=4 D runs) next to the built-in D: same
+// simulation, so the same native statistics, compared with the given runs;
+// fewer than two directories is an error.
+func TestValidateExtraMembers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the engine on real met")
+	}
+	ens := testenv.Shared(t, "hysplit-ensemble")
+	met := testenv.Shared(t, "met")
+	var dirs []string
+	for _, r := range []string{"K4D_run1", "K4D_run2", "K4D_run3"} {
+		dirs = append(dirs, filepath.Join(ens, "krand4", r))
+	}
+	rep, err := Validate(context.Background(), ValidateOptions{EnsembleDir: ens, MetDir: met, NumPar: 100, Seed: 1,
+		Receptors: []string{"D"}, Extra: map[string][]string{"X": dirs}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Results) != 2 || rep.Results[0].Receptor != "D" || rep.Results[1].Receptor != "X" {
+		t.Fatalf("results %d", len(rep.Results))
+	}
+	d, x := rep.Results[0], rep.Results[1]
+	if len(x.Members) != 3 || len(x.Stats) != len(d.Stats) {
+		t.Fatalf("X: %d members, %d statistics; D has %d statistics", len(x.Members), len(x.Stats), len(d.Stats))
+	}
+	narrower := 0
+	for i := range d.Stats {
+		perMember := strings.HasPrefix(d.Stats[i].Name, "footprint_") // medians over the members
+		if d.Stats[i].Name != x.Stats[i].Name || (!perMember && d.Stats[i].Value != x.Stats[i].Value && !math.IsNaN(d.Stats[i].Value)) {
+			t.Fatalf("statistic %d: D %s=%g, X %s=%g: the same simulation must give the same value",
+				i, d.Stats[i].Name, d.Stats[i].Value, x.Stats[i].Name, x.Stats[i].Value)
+		}
+		if x.Stats[i].Max-x.Stats[i].Min < d.Stats[i].Max-d.Stats[i].Min {
+			narrower++
+		}
+	}
+	if narrower == 0 {
+		t.Error("three of the five members never gave a narrower range: X was not judged against its own runs")
+	}
+	_, err = Validate(context.Background(), ValidateOptions{EnsembleDir: ens, MetDir: met, NumPar: 100, Seed: 1,
+		Receptors: []string{"D"}, Extra: map[string][]string{"Y": dirs[:1]}})
+	if err == nil || !strings.Contains(err.Error(), "need at least 2") {
+		t.Errorf("one member directory: error %v", err)
+	}
+}
