@@ -762,20 +762,16 @@ func (p *Postgres) Get(ctx context.Context, simID string) (Simulation, error) {
 		return Simulation{}, fmt.Errorf("registry: sim %s outputs: %w", simID, err)
 	}
 	defer rows.Close()
-	for rows.Next() {
-		var o Output
-		if err := rows.Scan(&o.Name, &o.Path, &o.Bytes, &o.SHA256); err != nil {
-			return Simulation{}, fmt.Errorf("registry: sim %s outputs: %w", simID, err)
-		}
-		sim.Outputs = append(sim.Outputs, o)
+	if sim.Outputs, err = scanOutputs(rows, simID); err != nil {
+		return Simulation{}, err
 	}
-	return sim, rows.Err()
+	return sim, nil
 }
 
 // LoadBlobs returns the stored blobs of a simulation ordered by name after
 // verifying them, as SQLite.LoadBlobs.
 func (p *Postgres) LoadBlobs(ctx context.Context, simID string) ([]Blob, error) {
-	var want int32
+	var want int64
 	err := p.pool.QueryRow(ctx, `SELECT n_blobs FROM sims WHERE sim_id = $1`, simID).Scan(&want)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("registry: blobs of %s: %w", simID, ErrNotFound)
@@ -788,28 +784,7 @@ func (p *Postgres) LoadBlobs(ctx context.Context, simID string) ([]Blob, error) 
 		return nil, fmt.Errorf("registry: blobs of %s: %w", simID, err)
 	}
 	defer rows.Close()
-	var out []Blob
-	for rows.Next() {
-		var b Blob
-		var n int32
-		if err := rows.Scan(&b.Name, &n, &b.SHA256, &b.Data); err != nil {
-			return nil, fmt.Errorf("registry: blobs of %s: %w", simID, err)
-		}
-		if len(b.Data) != int(n) {
-			return nil, fmt.Errorf("registry: blob %s/%s: %d bytes stored, %d recorded: %w", simID, b.Name, len(b.Data), n, ErrChecksum)
-		}
-		if got := sha256Hex(b.Data); got != b.SHA256 {
-			return nil, fmt.Errorf("registry: blob %s/%s: sha256 %s, recorded %s: %w", simID, b.Name, got, b.SHA256, ErrChecksum)
-		}
-		out = append(out, b)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("registry: blobs of %s: %w", simID, err)
-	}
-	if len(out) != int(want) {
-		return nil, fmt.Errorf("registry: blobs of %s: %d present, %d committed: %w", simID, len(out), want, ErrChecksum)
-	}
-	return out, nil
+	return scanBlobs(rows, simID, want)
 }
 
 // Done reports whether a simulation is finished and its blobs verify.

@@ -810,21 +810,17 @@ func (s *SQLite) Get(ctx context.Context, simID string) (Simulation, error) {
 		return Simulation{}, fmt.Errorf("registry: sim %s outputs: %w", simID, err)
 	}
 	defer rows.Close()
-	for rows.Next() {
-		var o Output
-		if err := rows.Scan(&o.Name, &o.Path, &o.Bytes, &o.SHA256); err != nil {
-			return Simulation{}, fmt.Errorf("registry: sim %s outputs: %w", simID, err)
-		}
-		sim.Outputs = append(sim.Outputs, o)
+	if sim.Outputs, err = scanOutputs(rows, simID); err != nil {
+		return Simulation{}, err
 	}
-	return sim, rows.Err()
+	return sim, nil
 }
 
 // LoadBlobs returns the stored blobs of a simulation ordered by name, after
 // verifying each one's length and SHA-256 and that as many blobs are present
 // as were committed. Any mismatch is an error wrapping ErrChecksum.
 func (s *SQLite) LoadBlobs(ctx context.Context, simID string) ([]Blob, error) {
-	var want int
+	var want int64
 	err := s.db.QueryRowContext(ctx, `SELECT n_blobs FROM sims WHERE sim_id = ?`, simID).Scan(&want)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("registry: blobs of %s: %w", simID, ErrNotFound)
@@ -837,28 +833,7 @@ func (s *SQLite) LoadBlobs(ctx context.Context, simID string) ([]Blob, error) {
 		return nil, fmt.Errorf("registry: blobs of %s: %w", simID, err)
 	}
 	defer rows.Close()
-	var out []Blob
-	for rows.Next() {
-		var b Blob
-		var n int
-		if err := rows.Scan(&b.Name, &n, &b.SHA256, &b.Data); err != nil {
-			return nil, fmt.Errorf("registry: blobs of %s: %w", simID, err)
-		}
-		if len(b.Data) != n {
-			return nil, fmt.Errorf("registry: blob %s/%s: %d bytes stored, %d recorded: %w", simID, b.Name, len(b.Data), n, ErrChecksum)
-		}
-		if got := sha256Hex(b.Data); got != b.SHA256 {
-			return nil, fmt.Errorf("registry: blob %s/%s: sha256 %s, recorded %s: %w", simID, b.Name, got, b.SHA256, ErrChecksum)
-		}
-		out = append(out, b)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("registry: blobs of %s: %w", simID, err)
-	}
-	if len(out) != want {
-		return nil, fmt.Errorf("registry: blobs of %s: %d present, %d committed: %w", simID, len(out), want, ErrChecksum)
-	}
-	return out, nil
+	return scanBlobs(rows, simID, want)
 }
 
 // Done reports whether a simulation is finished: its status is complete or
