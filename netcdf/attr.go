@@ -135,26 +135,21 @@ func (v Var) AttrText(name string) (string, error) {
 
 // AttrFloat64s reads a numeric attribute converted to float64.
 func (v Var) AttrFloat64s(name string) ([]float64, error) {
-	cs := C.CString(name)
-	defer C.free(unsafe.Pointer(cs))
-	mu.Lock()
-	defer mu.Unlock()
-	t, n, err := v.attrInfo(cs, name)
-	if err != nil {
-		return nil, err
-	}
-	if t == Char {
-		return nil, &Error{Code: int(C.NC_ECHAR), Msg: "attribute is text, want a number", Op: "read attribute", Path: v.f.path, Name: v.Name + ":" + name}
-	}
-	out := make([]float64, n+1)
-	if err := v.f.err(onThread(func() C.int { return C.nc_get_att_double(v.f.id, v.id, cs, (*C.double)(unsafe.Pointer(&out[0]))) }), "read attribute", v.Name+":"+name); err != nil {
-		return nil, err
-	}
-	return out[:n], nil
+	return numAttr[float64](v, name, func(cs *C.char, p unsafe.Pointer) C.int {
+		return C.nc_get_att_double(v.f.id, v.id, cs, (*C.double)(p))
+	})
 }
 
 // AttrInt64s reads an integer attribute converted to int64.
 func (v Var) AttrInt64s(name string) ([]int64, error) {
+	return numAttr[int64](v, name, func(cs *C.char, p unsafe.Pointer) C.int {
+		return C.nc_get_att_longlong(v.f.id, v.id, cs, (*C.longlong)(p))
+	})
+}
+
+// numAttr reads a numeric attribute with get (an nc_get_att_* call writing
+// into p), under the library lock; a text attribute is an error.
+func numAttr[T float64 | int64](v Var, name string, get func(cs *C.char, p unsafe.Pointer) C.int) ([]T, error) {
 	cs := C.CString(name)
 	defer C.free(unsafe.Pointer(cs))
 	mu.Lock()
@@ -166,8 +161,8 @@ func (v Var) AttrInt64s(name string) ([]int64, error) {
 	if t == Char {
 		return nil, &Error{Code: int(C.NC_ECHAR), Msg: "attribute is text, want a number", Op: "read attribute", Path: v.f.path, Name: v.Name + ":" + name}
 	}
-	out := make([]int64, n+1)
-	if err := v.f.err(onThread(func() C.int { return C.nc_get_att_longlong(v.f.id, v.id, cs, (*C.longlong)(unsafe.Pointer(&out[0]))) }), "read attribute", v.Name+":"+name); err != nil {
+	out := make([]T, n+1)
+	if err := v.f.err(onThread(func() C.int { return get(cs, unsafe.Pointer(&out[0])) }), "read attribute", v.Name+":"+name); err != nil {
 		return nil, err
 	}
 	return out[:n], nil
