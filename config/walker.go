@@ -214,13 +214,19 @@ func (t *tbl) integer(key string, dst *int, c check[int]) {
 }
 
 func (t *tbl) optInt(key string, dst **int, c check[int]) {
+	optional(t, key, dst, func(x *int) { t.integer(key, x, c) })
+}
+
+// optional sets *dst to a new value read by read when key is present and
+// valid, and leaves it nil when the key is absent (the key stays known).
+func optional[T any](t *tbl, key string, dst **T, read func(*T)) {
 	if !t.has(key) {
 		t.known = append(t.known, key)
 		return
 	}
-	x := 0
+	var x T
 	before := len(t.w.errs)
-	t.integer(key, &x, c)
+	read(&x)
 	if len(t.w.errs) == before {
 		*dst = &x
 	}
@@ -278,16 +284,7 @@ func (t *tbl) float(key string, dst *float64, c check[float64]) {
 }
 
 func (t *tbl) optFloat(key string, dst **float64, c check[float64]) {
-	if !t.has(key) {
-		t.known = append(t.known, key)
-		return
-	}
-	x := 0.0
-	before := len(t.w.errs)
-	t.float(key, &x, c)
-	if len(t.w.errs) == before {
-		*dst = &x
-	}
+	optional(t, key, dst, func(x *float64) { t.float(key, x, c) })
 }
 
 // floats reads a number or an array of numbers.
