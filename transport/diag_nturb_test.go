@@ -197,7 +197,7 @@ func TestDiagRunNative(t *testing.T) {
 	np, _ := strconv.Atoi(envOr("DIAG_NP", "1000"))
 	seed, _ := strconv.Atoi(envOr("DIAG_SEED", "1"))
 	sim := Simulation{ID: "d", Receptor: receptor.Receptor{Kind: receptor.Point, Time: tm, Lons: []float64{lon}, Lats: []float64{lat}, Heights: []float64{z}},
-		MetFiles: []string{"/work/shared/met/20190530_00-05_hrrr", "/work/shared/met/20190530_06-11_hrrr"}, NHours: hrs, NumPar: np, Seed: uint64(seed), Params: DefaultParams()}
+		MetFiles: []string{"/work/shared/met/20190530_00-05_hrrr", "/work/shared/met/20190530_06-11_hrrr"}, NHours: hrs, NumPar: np, Seed: uint64(seed), Params: diagParams()}
 	tab, err := (&Native{}).Run(context.Background(), sim)
 	if err != nil {
 		t.Fatal(err)
@@ -205,9 +205,30 @@ func TestDiagRunNative(t *testing.T) {
 	out, _ := os.Create(os.Getenv("DIAG_OUT"))
 	defer out.Close()
 	tc, ic, zc, sc, lo, la, fo, ml := tab.Col("time"), tab.Col("indx"), tab.Col("zagl"), tab.Col("sigw"), tab.Col("long"), tab.Col("lati"), tab.Col("foot"), tab.Col("mlht")
+	if os.Getenv("DIAG_HYCSFMT") != "" {
+		// PARTICLE_STILT.DAT column order: time indx long lati zagl foot mlht dens samt sigw tlgr
+		fmt.Fprintf(out, "%g %g %g\n", lat, lon, z)
+		for i := range tc {
+			fmt.Fprintf(out, "%.0f %.0f %.4f %.4f %.4f %.7f %.2f 0 0 %.3f 0\n", tc[i], ic[i], lo[i], la[i], zc[i], fo[i], ml[i], sc[i])
+		}
+		return
+	}
 	for i := range tc {
 		fmt.Fprintf(out, "%.0f %.0f %.4f %.4f %.4f %.3f %.7f %.2f\n", tc[i], ic[i], lo[i], la[i], zc[i], sc[i], fo[i], ml[i])
 	}
+}
+
+// diagParams is DefaultParams with DIAG_HORIZ (horiz_turb) and DIAG_HSCALE
+// applied when set.
+func diagParams() Params {
+	p := DefaultParams()
+	if v := os.Getenv("DIAG_HORIZ"); v != "" {
+		p.HorizTurb = v
+	}
+	if v := os.Getenv("DIAG_HSCALE"); v != "" {
+		p.HScale, _ = strconv.ParseFloat(v, 64)
+	}
+	return p
 }
 
 // TestDiagNodeW prints, for 0-based nodes (DIAG_NODES "i,j;i,j"), the
