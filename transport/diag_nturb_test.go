@@ -206,10 +206,11 @@ func TestDiagRunNative(t *testing.T) {
 	defer out.Close()
 	tc, ic, zc, sc, lo, la, fo, ml := tab.Col("time"), tab.Col("indx"), tab.Col("zagl"), tab.Col("sigw"), tab.Col("long"), tab.Col("lati"), tab.Col("foot"), tab.Col("mlht")
 	if os.Getenv("DIAG_HYCSFMT") != "" {
+		dn, sa, tl := tab.Col("dens"), tab.Col("samt"), tab.Col("tlgr")
 		// PARTICLE_STILT.DAT column order: time indx long lati zagl foot mlht dens samt sigw tlgr
 		fmt.Fprintf(out, "%g %g %g\n", lat, lon, z)
 		for i := range tc {
-			fmt.Fprintf(out, "%.0f %.0f %.4f %.4f %.4f %.7f %.2f 0 0 %.3f 0\n", tc[i], ic[i], lo[i], la[i], zc[i], fo[i], ml[i], sc[i])
+			fmt.Fprintf(out, "%.0f %.0f %.4f %.4f %.4f %.7f %.2f %.5f %.4f %.3f %.4f\n", tc[i], ic[i], lo[i], la[i], zc[i], fo[i], ml[i], dn[i], sa[i], sc[i], tl[i])
 		}
 		return
 	}
@@ -224,6 +225,12 @@ func diagParams() Params {
 	p := DefaultParams()
 	if v := os.Getenv("DIAG_HORIZ"); v != "" {
 		p.HorizTurb = v
+	}
+	if os.Getenv("DIAG_NTURB") != "" {
+		p.NTurb = true
+	}
+	if v := os.Getenv("DIAG_VEGHT"); v != "" {
+		p.Veght, _ = strconv.ParseFloat(v, 64)
 	}
 	if v := os.Getenv("DIAG_HSCALE"); v != "" {
 		p.HScale, _ = strconv.ParseFloat(v, 64)

@@ -345,3 +345,40 @@ func TestAutomaticTimeStep(t *testing.T) {
 		}
 	}
 }
+
+func TestFracLevelIndex(t *testing.T) {
+	h := InternalLevels(25000)
+	m := &runMet{h: h, nl: len(h), quad: quadLevels(h)}
+	if !m.quad {
+		t.Fatal("InternalLevels not recognised as HYSPLIT's quadratic levels")
+	}
+	// fractional index of height z from z = 30k²−25k+5 (levels k = 1, 2, ...)
+	index := func(z float64) float64 { return (25 + math.Sqrt(625-120*(5-z))) / 60 }
+	cases := []struct {
+		k    int
+		z    float64
+		want float64
+	}{
+		{0, 10, 0},                   // at level 1
+		{0, 75, 1},                   // at level 2
+		{0, 33, 0.46884},             // linear in height would be 0.354
+		{1, 137.5, index(137.5) - 2}, // midway in height between 75 and 200 m
+		{0, 5, 0},                    // below level 1: clamped
+	}
+	for _, c := range cases {
+		if got := m.frac(c.k, c.z); math.Abs(got-c.want) > 1e-4 {
+			t.Errorf("frac(%d, %g) = %.5f, want %.5f", c.k, c.z, got, c.want)
+		}
+	}
+	if f := m.frac(1, 137.5); f <= 0.5 {
+		t.Errorf("frac(1, 137.5) = %.4f, want > 0.5 (index interpolation favours the upper level)", f)
+	}
+	// other level sets are interpolated linearly in height
+	lin := &runMet{h: []float64{0, 100, 300}, nl: 3}
+	if quadLevels(lin.h) {
+		t.Fatal("arbitrary levels taken for HYSPLIT's")
+	}
+	if got := lin.frac(1, 250); math.Abs(got-0.75) > 1e-12 {
+		t.Errorf("linear frac = %g, want 0.75", got)
+	}
+}

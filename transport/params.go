@@ -16,7 +16,7 @@ type Params struct {
 	VScale  float64 `toml:"vscale"`   // K to velocity-variance time scale (s) of HorizTurb "vertical"
 	// HorizTurb selects the horizontal turbulence: "sigw" (default,
 	// fitted to hycs_std v5.1.0: isotropic σ_u² = σ_v² = σ_w²/2 of the
-	// levels, the variances bilinear in x, y and linear in height between
+	// levels, the variances bilinear in x, y and linear in the level index between
 	// the levels bracketing the particle, u', v' drawn from the stationary
 	// distribution at the first step, AR(1) with HSCALE afterwards), "deformation" (STILT
 	// v1: Smagorinsky σ_u = σ_v clamped to 0.2–2 m/s, u' = v' = 0 at
