@@ -70,6 +70,10 @@ func TestDiagValidateVariant(t *testing.T) {
 			}
 		}
 		t.Logf("%s %s: %d of %d pass", p.HorizTurb, r.Receptor, n, len(r.Stats))
+		if lo := r.LeaveOneOut; lo != nil {
+			m, nn, st := lo.Totals()
+			t.Logf("%s loo: members %d native %d of %d", r.Receptor, m, nn, st)
+		}
 		for _, s := range r.Stats {
 			if !s.Pass || envOr("DIAG_ALL", "") != "" {
 				t.Logf("  %s/%d/%s %g [%g, %g] pass=%v", r.Receptor, s.Hour, s.Name, s.Value, s.Lo, s.Hi, s.Pass)

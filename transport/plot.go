@@ -156,6 +156,11 @@ func (r *ValidationReport) WriteMarkdown(path string) error {
 		}
 		fmt.Fprintf(&sb, "### Receptor %s (%d native particles, %d h; ensemble %s)\n\n%d of %d statistics pass. CPU %.2f s, %.3f ms per particle-hour.\n\n",
 			res.Receptor, res.NumPar, res.Hours, strings.Join(res.Members, ", "), np, len(res.Stats), res.CPUSeconds, res.MsPerPartHour)
+		if lo := res.LeaveOneOut; lo != nil {
+			m, n, st := lo.Totals()
+			fmt.Fprintf(&sb, "Baseline, each hycs_std member judged against the other %d by the same rule: members %d of %d pass, the native run %d of %d against the same reduced ensembles.\n\n",
+				len(res.Members)-1, m, st, n, st)
+		}
 		sb.WriteString("| hour | statistic | native | ens min | ens max | accept | result |\n|---|---|---|---|---|---|---|\n")
 		for _, s := range res.Stats {
 			h := fmt.Sprint(s.Hour)

@@ -108,6 +108,7 @@ type ReceptorResult struct {
 	CPUSeconds    float64
 	PartHours     float64
 	MsPerPartHour float64
+	LeaveOneOut   *LeaveOneOut // nil with fewer than 3 members
 }
 
 // ValidationReport is the result of Validate.
@@ -267,8 +268,19 @@ func validateOne(ctx context.Context, eng *Native, rc string, members []member, 
 	for _, md := range mds {
 		res.Ensemble = append(res.Ensemble, md.binned)
 	}
+	nat := &memberData{hourly: hourly, total: total, binned: binned}
+	res.Stats = judge(rc, abs(sim.NHours), nat, mds)
+	if len(mds) >= 3 {
+		res.LeaveOneOut = leaveOneOut(rc, abs(sim.NHours), nat, mds)
+	}
+	return res, nil
+}
+
+// judge returns the statistics of run x judged against the ensemble mds.
+func judge(rc string, hours int, x *memberData, mds []*memberData) []Stat {
+	var out []Stat
 	statNames := []string{"frac_in_domain", "frac_below_mlht", "zagl_median", "zagl_p10", "zagl_p90", "mlht_mean", "sigw_mean", "tlgr_mean", "lon_centroid", "lat_centroid", "foot_hour"}
-	for h := 1; h <= abs(sim.NHours); h++ {
+	for h := 1; h <= hours; h++ {
 		for _, n := range statNames {
 			var ens []float64
 			for _, md := range mds {
@@ -280,16 +292,59 @@ func validateOne(ctx context.Context, eng *Native, rc string, members []member, 
 			if len(ens) == 0 {
 				continue
 			}
-			res.Stats = append(res.Stats, newStat(rc, n, h, hourly[h][n], ens))
+			out = append(out, newStat(rc, n, h, x.hourly[h][n], ens))
 		}
 	}
 	var tots []float64
 	for _, md := range mds {
 		tots = append(tots, md.total)
 	}
-	res.Stats = append(res.Stats, newStat(rc, "total_foot", 0, total, tots))
-	res.Stats = append(res.Stats, footprintStats(rc, binned, mds)...)
-	return res, nil
+	out = append(out, newStat(rc, "total_foot", 0, x.total, tots))
+	out = append(out, footprintStats(rc, x.binned, mds)...)
+	return out
+}
+
+// LeaveOneOut is the baseline of the acceptance rule: each hycs_std member
+// judged against the other members, and the native run judged against the
+// same reduced ensembles, so that both face ensembles of equal size.
+type LeaveOneOut struct {
+	Member       []string // left-out member
+	MemberPasses []int    // its statistics inside the others' acceptance range
+	NativePasses []int    // the native run's, against the same others
+	Stats        []int    // statistics judged (per left-out member)
+}
+
+func leaveOneOut(rc string, hours int, nat *memberData, mds []*memberData) *LeaveOneOut {
+	lo := &LeaveOneOut{}
+	count := func(st []Stat) int {
+		n := 0
+		for _, s := range st {
+			if s.Pass {
+				n++
+			}
+		}
+		return n
+	}
+	for i := range mds {
+		others := make([]*memberData, 0, len(mds)-1)
+		others = append(others, mds[:i]...)
+		others = append(others, mds[i+1:]...)
+		ms := judge(rc, hours, mds[i], others)
+		lo.MemberPasses = append(lo.MemberPasses, count(ms))
+		lo.NativePasses = append(lo.NativePasses, count(judge(rc, hours, nat, others)))
+		lo.Stats = append(lo.Stats, len(ms))
+	}
+	return lo
+}
+
+// Totals sums passes and statistics over the left-out members.
+func (lo *LeaveOneOut) Totals() (member, native, stats int) {
+	for i := range lo.Stats {
+		member += lo.MemberPasses[i]
+		native += lo.NativePasses[i]
+		stats += lo.Stats[i]
+	}
+	return
 }
 
 // footprintStats compares the binned native footprint with each member's,
@@ -613,6 +668,11 @@ func (r *ValidationReport) WriteText(w io.Writer) {
 				res = "MISS"
 			}
 			fmt.Fprintf(w, "%-4s %-22s %12.6g %12.6g %12.6g %12.6g %12.6g  %s\n", h, s.Name, s.Value, s.Min, s.Max, s.Lo, s.Hi, res)
+		}
+		if lo := res.LeaveOneOut; lo != nil {
+			m, n, st := lo.Totals()
+			fmt.Fprintf(w, "baseline (each member against the other %d, the same rule): hycs_std members %d/%d pass, native %d/%d\n",
+				len(res.Members)-1, m, st, n, st)
 		}
 		fmt.Fprintln(w)
 	}
