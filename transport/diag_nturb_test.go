@@ -454,3 +454,44 @@ func diagNodeSnap(t *testing.T, def, defHour string) *colSnap {
 	t.Fatalf("no frame at hour %s", envOr("DIAG_HOUR", defHour))
 	return nil
 }
+
+// TestDiagDryDensity prints level-1 dry-density candidates at the node
+// nearest DIAG_LATLON (default receptor E) for every frame.
+func TestDiagDryDensity(t *testing.T) {
+	var lat, lon float64
+	fmt.Sscanf(envOr("DIAG_LATLON", "40.77,-111.95"), "%g,%g", &lat, &lon)
+	type rec struct{ den, tt, th, rh, pp, dry, q0, t0, p0, zz float64 }
+	got := map[time.Time][]rec{}
+	var want int
+	diagColumn = func(tm time.Time, n int, c *column) {
+		if n != want {
+			return
+		}
+		var rs []rec
+		for k := 0; k < 3; k++ {
+			rs = append(rs, rec{c.den[k], c.tt[k], c.th[k], c.rh[k], c.pp[k], c.dry[k], c.q[0], c.t[0], c.p0, c.zz[k]})
+		}
+		got[tm] = rs
+	}
+	defer func() { diagColumn = nil }()
+	// the first pass finds the node, the second records its columns
+	want = -1
+	g, err := OpenMet([]string{"/work/shared/met/20190530_00-05_hrrr"}, DefaultParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, y := g.G.ToXY(lat, lon)
+	nx, _ := g.G.Dims()
+	want = (int(x+0.5) - 1) + (int(y+0.5)-1)*nx
+	if _, err := OpenMet([]string{"/work/shared/met/20190530_00-05_hrrr"}, DefaultParams()); err != nil {
+		t.Fatal(err)
+	}
+	for tm, rs := range got {
+		for k, r := range rs {
+			// alternative: the θ used to recover p, T is the dry θ
+			alt := dryDensity(r.den, r.th, r.rh)
+			fmt.Printf("%s k%d z %.1f den %.5f dry %.5f rh %.4f tt %.2f th %.2f p %.2f | dry(th) %.5f ratio %.6f | 1-q %.6f\n",
+				tm.Format("15"), k, r.zz, r.den, r.dry, r.rh, r.tt, r.th, r.pp, alt, alt/r.dry, r.dry/r.den)
+		}
+	}
+}
