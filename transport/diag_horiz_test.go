@@ -167,3 +167,71 @@ func TestDiagTKE(t *testing.T) {
 		}
 	}
 }
+
+// TestDiagLOOStats counts, per statistic of DIAG_REC (default A), how often
+// the native run (seeds 1..DIAG_NSEED) and the left-out members pass against
+// the other members.
+func TestDiagLOOStats(t *testing.T) {
+	rc := envOr("DIAG_RC", "A")
+	ms, err := caseMembers(rc, "/work/shared/hysplit-ensemble")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mds []*memberData
+	for _, m := range ms {
+		md, err := readMember(m.fsys, m.dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mds = append(mds, md)
+	}
+	sim, err := simFromRun(ms[0].fsys, ms[0].dir, "/work/shared/met")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.NumPar = 1000
+	sim.Params = DefaultParams()
+	ns, _ := strconv.Atoi(envOr("DIAG_NSEED", "6"))
+	hours := sim.NHours
+	if hours < 0 {
+		hours = -hours
+	}
+	natPass, memPass := map[string]int{}, map[string]int{}
+	key := func(s Stat) string { return fmt.Sprintf("%s/%d/%s", s.Receptor, s.Hour, s.Name) }
+	for i := range mds {
+		others := append(append([]*memberData{}, mds[:i]...), mds[i+1:]...)
+		for _, s := range judge(rc, hours, mds[i], others) {
+			if s.Pass {
+				memPass[key(s)]++
+			}
+		}
+	}
+	for seed := 1; seed <= ns; seed++ {
+		sim.Seed = uint64(seed)
+		tab, err := (&Native{}).Run(context.Background(), sim)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hourly, total, binned, err := tableStats(tab, sim.NumPar, hours)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nat := &memberData{hourly: hourly, total: total, binned: binned}
+		for i := range mds {
+			others := append(append([]*memberData{}, mds[:i]...), mds[i+1:]...)
+			for _, s := range judge(rc, hours, nat, others) {
+				if s.Pass {
+					natPass[key(s)]++
+				}
+			}
+		}
+	}
+	for _, s := range judge(rc, hours, mds[0], mds[1:]) {
+		k := key(s)
+		nf := 1 - float64(natPass[k])/float64(5*ns)
+		mf := 1 - float64(memPass[k])/5
+		if nf > mf+0.15 {
+			fmt.Printf("%-26s native miss %.2f members miss %.2f\n", k, nf, mf)
+		}
+	}
+}
