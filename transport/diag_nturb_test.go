@@ -196,8 +196,12 @@ func TestDiagRunNative(t *testing.T) {
 	hrs, _ := strconv.Atoi(f[4])
 	np, _ := strconv.Atoi(envOr("DIAG_NP", "1000"))
 	seed, _ := strconv.Atoi(envOr("DIAG_SEED", "1"))
+	files := []string{"/work/shared/met/20190530_00-05_hrrr", "/work/shared/met/20190530_06-11_hrrr"}
+	if v := os.Getenv("DIAG_MET"); v != "" {
+		files = strings.Split(v, ",")
+	}
 	sim := Simulation{ID: "d", Receptor: receptor.Receptor{Kind: receptor.Point, Time: tm, Lons: []float64{lon}, Lats: []float64{lat}, Heights: []float64{z}},
-		MetFiles: []string{"/work/shared/met/20190530_00-05_hrrr", "/work/shared/met/20190530_06-11_hrrr"}, NHours: hrs, NumPar: np, Seed: uint64(seed), Params: diagParams()}
+		MetFiles: files, NHours: hrs, NumPar: np, Seed: uint64(seed), Params: diagParams()}
 	tab, err := (&Native{}).Run(context.Background(), sim)
 	if err != nil {
 		t.Fatal(err)

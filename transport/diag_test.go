@@ -119,7 +119,11 @@ func loadDiag(t *testing.T, p Params) (*StaticMet, map[time.Time][]*colSnap) {
 			tv1: c.tt[0] * math.Pow(c.pp[0]/1000, 0.286), t02: c.t0, q1: c.q[0], p1: c.pp[0], in: inputColumn(c), thd: dryTheta(c)}
 	}
 	defer func() { diagColumn = nil }()
-	m, err := OpenMet([]string{"/work/shared/met/20190530_00-05_hrrr", "/work/shared/met/20190530_06-11_hrrr"}, p)
+	files := []string{"/work/shared/met/20190530_00-05_hrrr", "/work/shared/met/20190530_06-11_hrrr"}
+	if v := os.Getenv("DIAG_MET"); v != "" {
+		files = strings.Split(v, ",")
+	}
+	m, err := OpenMet(files, p)
 	if err != nil {
 		t.Fatal(err)
 	}
