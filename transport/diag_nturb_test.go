@@ -200,8 +200,13 @@ func TestDiagRunNative(t *testing.T) {
 	if v := os.Getenv("DIAG_MET"); v != "" {
 		files = strings.Split(v, ",")
 	}
-	sim := Simulation{ID: "d", Receptor: receptor.Receptor{Kind: receptor.Point, Time: tm, Lons: []float64{lon}, Lats: []float64{lat}, Heights: []float64{z}},
-		MetFiles: files, NHours: hrs, NumPar: np, Seed: uint64(seed), Params: diagParams()}
+	rec := receptor.Receptor{Kind: receptor.Point, Time: tm, Lons: []float64{lon}, Lats: []float64{lat}, Heights: []float64{z}}
+	if v := os.Getenv("DIAG_ZTOP"); v != "" {
+		// column release from z to DIAG_ZTOP (hycs_std: two start lines)
+		top, _ := strconv.ParseFloat(v, 64)
+		rec = receptor.Receptor{Kind: receptor.Column, Time: tm, Lons: []float64{lon, lon}, Lats: []float64{lat, lat}, Heights: []float64{z, top}}
+	}
+	sim := Simulation{ID: "d", Receptor: rec, MetFiles: files, NHours: hrs, NumPar: np, Seed: uint64(seed), Params: diagParams()}
 	tab, err := (&Native{}).Run(context.Background(), sim)
 	if err != nil {
 		t.Fatal(err)

@@ -408,7 +408,23 @@ func tableStats(tab *particle.Table, numpar, hours int) (map[int]map[string]floa
 	if err != nil {
 		return nil, 0, nil, err
 	}
-	tm, lon, lat, z, foot, ml, sw, tl := cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], cols[6], cols[7]
+	// Statistics are computed on the values as hycs_std prints them
+	// (PARTICLE_STILT.DAT: long, lati, zagl f.4, foot f12.7, mlht f.2, sigw
+	// f10.3, tlgr f13.4), so that native and member figures share one
+	// precision. It matters where many particles share one value: at
+	// receptor I after 1 h all particles have σ_w 0.0114 or 0.0152, printed
+	// 0.011 and 0.015, and the unrounded native mean was 2 % above every
+	// member's.
+	q := func(v []float64, step float64) []float64 {
+		out := make([]float64, len(v))
+		for i, x := range v {
+			out[i] = math.Round(x/step) * step
+		}
+		return out
+	}
+	tm := cols[0]
+	lon, lat, z := q(cols[1], 1e-4), q(cols[2], 1e-4), q(cols[3], 1e-4)
+	foot, ml, sw, tl := q(cols[4], 1e-7), q(cols[5], 1e-2), q(cols[6], 1e-3), q(cols[7], 1e-4)
 	b := newBinned()
 	out := map[int]map[string]float64{}
 	var total float64
