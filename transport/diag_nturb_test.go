@@ -504,3 +504,17 @@ func TestDiagDryDensity(t *testing.T) {
 		}
 	}
 }
+
+// TestDiagXY prints the 1-based grid coordinates of DIAG_LL ("lat,lon;...").
+func TestDiagXY(t *testing.T) {
+	m, err := OpenMet([]string{"/work/shared/met/20190530_00-05_hrrr"}, DefaultParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range strings.Split(os.Getenv("DIAG_LL"), ";") {
+		var lat, lon float64
+		fmt.Sscanf(p, "%g,%g", &lat, &lon)
+		x, y := m.G.ToXY(lat, lon)
+		fmt.Printf("%s x %.3f y %.3f\n", p, x, y)
+	}
+}

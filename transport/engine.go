@@ -127,14 +127,30 @@ func (m *runMet) timeIndex(t float64) (int, float64) {
 	return a, f - float64(a)
 }
 
-// inside reports whether (x, y) is far enough from the edge of the full
-// grid (physics.md §2.4: INT(x) <= 2 or INT(x) >= NX−1 is off-grid).
+// inside reports whether (x, y) (1-based grid units) lies in the part of the
+// grid where hycs_std v5.1.0 keeps particles: 2 <= x < NX-2 and 2 <= y < NY-2.
+// Measured with NTURB=1 particles leaving the HRRR test grid (59 x 41) on
+// all four sides: the last row hycs_std prints is the first position with
+// x < 2 (west, e.g. 1.998, 1.969, 1.955 after 2.052, 2.015, 2.051),
+// y < 2 (south), x >= 57 (east, 57.001-57.135 after positions below 57) or
+// y >= 39 (north); the particle is then removed. physics.md §2.4 ("INT(x) <=
+// 2 or INT(x) >= NX-1", SRC v1) is one cell narrower in the west and one
+// cell wider in the east.
 func (m *runMet) inside(x, y float64) bool {
 	if math.IsNaN(x) || math.IsNaN(y) {
 		return false
 	}
-	ix, iy := int(math.Floor(x)), int(math.Floor(y))
-	return ix > 2 && iy > 2 && ix < m.nx-1 && iy < m.ny-1
+	return x >= 2 && y >= 2 && x < float64(m.nx-2) && y < float64(m.ny-2)
+}
+
+// inGrid reports whether (x, y) can be interpolated on the grid at all
+// (hycs_std's sub-grid test): a position outside it ends the particle
+// without a row.
+func (m *runMet) inGrid(x, y float64) bool {
+	if math.IsNaN(x) || math.IsNaN(y) {
+		return false
+	}
+	return x >= 1 && y >= 1 && x <= float64(m.nx) && y <= float64(m.ny)
 }
 
 // newRunMet prepares a checked met source (at least two frames) for a run.
@@ -416,7 +432,7 @@ func (wk *worker) step(pt *part, t, dt float64, out *row) bool {
 	u1, v1, w1 := m.wind(&wk.s, pt.x, pt.y, pt.zeta, t)
 	xp, yp := pt.x+u1*dt, pt.y+v1*dt
 	zp := math.Max(0, pt.zeta+w1*dt)
-	if !m.inside(xp, yp) {
+	if !m.inGrid(xp, yp) {
 		pt.alive = false
 		return false
 	}
@@ -426,7 +442,7 @@ func (wk *worker) step(pt *part, t, dt float64, out *row) bool {
 	ze := 0.5 * (pt.zeta + zp + w2*dt)
 	ztopLev := m.h[m.nl-1]
 	ze = math.Min(ztopLev, math.Max(0, ze))
-	if !m.inside(xe, ye) {
+	if !m.inGrid(xe, ye) {
 		pt.alive = false
 		return false
 	}
@@ -492,10 +508,15 @@ func (wk *worker) step(pt *part, t, dt float64, out *row) bool {
 			foot += f1
 			sigw, tlgr = sw, tl
 		}
-		if !m.inside(pt.x, pt.y) {
+		if !m.inGrid(pt.x, pt.y) {
 			pt.alive = false
 			return false
 		}
+	}
+	// A particle that has reached the edge zone writes this row and is
+	// removed afterwards, as hycs_std does.
+	if !m.inside(pt.x, pt.y) {
+		pt.alive = false
 	}
 	// output row at the end of the step
 	wk.s.set(pt.x, pt.y, t+dt)

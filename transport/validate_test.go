@@ -242,8 +242,9 @@ func TestValidateAgainstEnsemble(t *testing.T) {
 		"H/2/frac_below_mlht", "H/2/frac_in_domain", "H/2/lat_centroid", "H/2/lon_centroid", "H/2/mlht_mean",
 		"H/2/tlgr_mean", "H/2/zagl_median", "H/2/zagl_p10", "H/2/zagl_p90", "H/3/foot_hour", "H/3/frac_below_mlht",
 		"H/3/frac_in_domain", "H/3/lat_centroid", "H/3/lon_centroid", "H/3/tlgr_mean", "H/3/zagl_median", "H/3/zagl_p10",
-		"H/3/zagl_p90", "H/4/foot_hour", "H/4/frac_below_mlht", "H/4/frac_in_domain", "H/4/mlht_mean", "H/4/tlgr_mean",
-		"H/4/zagl_p10", "I/0/footprint_fms_median", "I/0/footprint_r_median", "I/1/frac_below_mlht", "I/1/frac_in_domain",
+		"H/3/zagl_p90", "H/4/foot_hour", "H/4/frac_below_mlht", "H/4/frac_in_domain", "H/4/lat_centroid",
+		"H/4/lon_centroid", "H/4/mlht_mean", "H/4/sigw_mean", "H/4/tlgr_mean", "H/4/zagl_median", "H/4/zagl_p10",
+		"H/4/zagl_p90", "I/0/footprint_fms_median", "I/0/footprint_r_median", "I/1/frac_below_mlht", "I/1/frac_in_domain",
 		"I/1/lat_centroid", "I/1/lon_centroid", "I/1/mlht_mean", "I/1/zagl_p10", "I/2/frac_below_mlht",
 		"I/2/frac_in_domain", "I/2/lat_centroid", "I/2/tlgr_mean", "I/2/zagl_median", "I/2/zagl_p10", "I/2/zagl_p90",
 		"I/3/frac_in_domain", "I/3/lat_centroid", "I/3/lon_centroid", "I/3/zagl_p10",
@@ -269,9 +270,10 @@ func TestValidateAgainstEnsemble(t *testing.T) {
 	t.Logf("%d statistics miss the ensemble range (logged above, not asserted)", miss)
 	// Baseline: hycs_std's own members fail the rule too when judged against
 	// the other members. The native run is judged against the same reduced
-	// ensembles. Seed 1: 2131 against 2233 of 2620 over the eight receptors
-	// (95.4 %); I, the evening transition into a growing convective mixed
-	// layer, is the weakest (135 against 159, 85 %). The bounds are the state
+	// ensembles. Seed 1: 2145 against 2233 of 2620 over the eight receptors
+	// (96.1 %; seeds 1-3 on average 98.5 %); I, the evening transition into
+	// a growing convective mixed layer, is the weakest (135 against 159,
+	// 85 %). The bounds are the state
 	// reached, so that a regression fails: overall at least 93 % of the
 	// members' passes, every receptor at least 80 %.
 	var mem, nat, all int
