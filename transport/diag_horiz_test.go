@@ -199,8 +199,7 @@ func TestDiagLOOStats(t *testing.T) {
 	natPass, memPass := map[string]int{}, map[string]int{}
 	key := func(s Stat) string { return fmt.Sprintf("%s/%d/%s", s.Receptor, s.Hour, s.Name) }
 	for i := range mds {
-		others := append(append([]*memberData{}, mds[:i]...), mds[i+1:]...)
-		for _, s := range judge(rc, hours, mds[i], others) {
+		for _, s := range judge(rc, hours, mds[i], without(mds, i)) {
 			if s.Pass {
 				memPass[key(s)]++
 			}
@@ -218,8 +217,7 @@ func TestDiagLOOStats(t *testing.T) {
 		}
 		nat := &memberData{hourly: hourly, total: total, binned: binned}
 		for i := range mds {
-			others := append(append([]*memberData{}, mds[:i]...), mds[i+1:]...)
-			for _, s := range judge(rc, hours, nat, others) {
+			for _, s := range judge(rc, hours, nat, without(mds, i)) {
 				if s.Pass {
 					natPass[key(s)]++
 				}

@@ -329,15 +329,20 @@ func leaveOneOut(rc string, hours int, nat *memberData, mds []*memberData) *Leav
 		return n
 	}
 	for i := range mds {
-		others := make([]*memberData, 0, len(mds)-1)
-		others = append(others, mds[:i]...)
-		others = append(others, mds[i+1:]...)
+		others := without(mds, i)
 		ms := judge(rc, hours, mds[i], others)
 		lo.MemberPasses = append(lo.MemberPasses, count(ms))
 		lo.NativePasses = append(lo.NativePasses, count(judge(rc, hours, nat, others)))
 		lo.Stats = append(lo.Stats, len(ms))
 	}
 	return lo
+}
+
+// without returns mds without member i (a new slice).
+func without(mds []*memberData, i int) []*memberData {
+	out := make([]*memberData, 0, len(mds)-1)
+	out = append(out, mds[:i]...)
+	return append(out, mds[i+1:]...)
 }
 
 // Totals sums passes and statistics over the left-out members.
