@@ -460,16 +460,16 @@ func (wk *worker) step(pt *part, t, dt float64, out *row) bool {
 		k := levelBelow(m.h, pt.zeta)
 		var su, sv float64
 		if p.HorizTurb == "sigw" {
-			// variances, not standard deviations, are interpolated:
+			// Variances, not standard deviations, are interpolated:
 			// bilinear in x, y and linear in the fractional level index
-			// (ADV3NT) between the levels around the particle (first-minute spreads of frozen-u'
-			// hycs_std runs, bench/RESULTS-transport.md), and they are
-			// taken where hycs_std's ADVMET takes them: at the end of the
-			// mean advection step (position, height and time), not at its
+			// (ADV3NT) between the levels around the particle, taken where
+			// hycs_std's ADVMET takes them: at the end of the mean
+			// advection step (position, height and time), not at its
 			// start. Frozen-u' (HSCALE=1e9) first-minute spreads then
 			// agree with hycs_std's within a few % at 5–1500 m at
-			// receptors A, D and F (the start point was 25–30 % low at
-			// F 100–200 m and 20 % high at 800 m).
+			// receptors A, D, F and I (the start point was 25–30 % low at
+			// F 100–200 m and 20 % high at 800 m;
+			// bench/RESULTS-transport.md).
 			hp, hz := next, ze
 			k = levelBelow(m.h, ze)
 			su2 := hp.levSq(hp.fa.SigU, hp.fb.SigU, k)

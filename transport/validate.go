@@ -311,10 +311,9 @@ func judge(rc string, hours int, x *memberData, mds []*memberData) []Stat {
 // judged against the other members, and the native run judged against the
 // same reduced ensembles, so that both face ensembles of equal size.
 type LeaveOneOut struct {
-	Member       []string // left-out member
-	MemberPasses []int    // its statistics inside the others' acceptance range
-	NativePasses []int    // the native run's, against the same others
-	Stats        []int    // statistics judged (per left-out member)
+	MemberPasses []int // the left-out member's statistics inside the others' acceptance range
+	NativePasses []int // the native run's, against the same others
+	Stats        []int // statistics judged (per left-out member)
 }
 
 func leaveOneOut(rc string, hours int, nat *memberData, mds []*memberData) *LeaveOneOut {
