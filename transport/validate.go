@@ -53,11 +53,12 @@ var ensembleCase = map[string][]string{
 	"G":  {"krand4G/K4G_run1", "krand4G/K4G_run2", "krand4G/K4G_run3", "krand4G/K4G_run4", "krand4G/K4G_run5"},
 	"H":  {"krand4H/K4H_run1", "krand4H/K4H_run2", "krand4H/K4H_run3", "krand4H/K4H_run4", "krand4H/K4H_run5"},
 	"I":  {"krand4I/K4I_run1", "krand4I/K4I_run2", "krand4I/K4I_run3", "krand4I/K4I_run4", "krand4I/K4I_run5"},
+	"J":  {"krand4J/K4J_run1", "krand4J/K4J_run2", "krand4J/K4J_run3", "krand4J/K4J_run4", "krand4J/K4J_run5"},
 }
 
 // embeddedCase reports whether a receptor's members are embedded reference
 // data (refdata/) rather than the shared ensemble directory.
-var embeddedCase = map[string]bool{"A4": true, "E": true, "F": true, "G": true, "H": true, "I": true}
+var embeddedCase = map[string]bool{"A4": true, "E": true, "F": true, "G": true, "H": true, "I": true, "J": true}
 
 // member locates one ensemble member: a directory inside a file system.
 type member struct {
@@ -71,7 +72,7 @@ type member struct {
 func caseMembers(rc, ensembleDir string) ([]member, error) {
 	names, ok := ensembleCase[rc]
 	if !ok {
-		return nil, fmt.Errorf("validate: unknown receptor %q (have A, A4, D, E, F, G, H, I)", rc)
+		return nil, fmt.Errorf("validate: unknown receptor %q (have A, A4, D, E, F, G, H, I, J)", rc)
 	}
 	fsys := os.DirFS(ensembleDir)
 	if embeddedCase[rc] {
@@ -172,7 +173,7 @@ func Validate(ctx context.Context, opt ValidateOptions) (*ValidationReport, erro
 		opt.NumPar = 1000
 	}
 	if len(opt.Receptors) == 0 {
-		opt.Receptors = []string{"A", "A4", "D", "E", "F", "G", "H", "I"}
+		opt.Receptors = []string{"A", "A4", "D", "E", "F", "G", "H", "I", "J"}
 	}
 	if opt.Params.ZTop == 0 {
 		opt.Params = DefaultParams()

@@ -247,7 +247,12 @@ func TestValidateAgainstEnsemble(t *testing.T) {
 		"H/4/zagl_p90", "I/0/footprint_fms_median", "I/0/footprint_r_median", "I/1/frac_below_mlht", "I/1/frac_in_domain",
 		"I/1/lat_centroid", "I/1/lon_centroid", "I/1/mlht_mean", "I/1/zagl_p10", "I/2/frac_below_mlht",
 		"I/2/frac_in_domain", "I/2/lat_centroid", "I/2/tlgr_mean", "I/2/zagl_median", "I/2/zagl_p10", "I/2/zagl_p90",
-		"I/3/frac_in_domain", "I/3/lat_centroid", "I/3/lon_centroid", "I/3/zagl_p10",
+		"I/3/frac_in_domain", "I/3/lat_centroid", "I/3/lon_centroid", "I/3/zagl_p10", "J/0/footprint_fms_median",
+		"J/0/footprint_r_median", "J/0/total_foot", "J/1/foot_hour", "J/1/frac_below_mlht", "J/1/frac_in_domain",
+		"J/1/lat_centroid", "J/1/lon_centroid", "J/1/mlht_mean", "J/1/sigw_mean", "J/1/tlgr_mean", "J/1/zagl_median",
+		"J/1/zagl_p90", "J/2/foot_hour", "J/2/frac_below_mlht", "J/2/frac_in_domain", "J/2/lat_centroid",
+		"J/2/lon_centroid", "J/2/mlht_mean", "J/2/sigw_mean", "J/2/tlgr_mean", "J/2/zagl_median", "J/2/zagl_p10",
+		"J/2/zagl_p90",
 	}
 	for _, k := range mustPass {
 		s, ok := got[k]
@@ -270,12 +275,12 @@ func TestValidateAgainstEnsemble(t *testing.T) {
 	t.Logf("%d statistics miss the ensemble range (logged above, not asserted)", miss)
 	// Baseline: hycs_std's own members fail the rule too when judged against
 	// the other members. The native run is judged against the same reduced
-	// ensembles. Seed 1: 2145 against 2233 of 2465 over the eight receptors
-	// (96.1 %; seeds 1-6 on average 99.6 %); I, the evening transition into
+	// ensembles. Seed 1: 2267 against 2339 of 2590 over the nine receptors
+	// (96.9 %; seeds 1-3: 2267, 2335, 2345); I, the evening transition into
 	// a growing convective mixed layer, is the weakest (135 against 159,
-	// 85 %). The bounds are the state
-	// reached, so that a regression fails: overall at least 93 % of the
-	// members' passes, every receptor at least 80 %.
+	// 85 %). The bounds are the state reached, so that a regression fails:
+	// overall at least 93 % of the members' passes, every receptor at least
+	// 80 %.
 	var mem, nat, all int
 	for _, r := range rep.Results {
 		if r.LeaveOneOut == nil {
