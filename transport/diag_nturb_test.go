@@ -184,22 +184,30 @@ func TestDiagWNodes(t *testing.T) {
 
 // TestDiagRunNative runs the native engine (DIAG_REC as TestDiagNTurb,
 // DIAG_NP particles, DIAG_SEED) and writes time indx zagl sigw to DIAG_OUT.
-func TestDiagRunNative(t *testing.T) {
+// diagRec parses DIAG_REC ("YY MM DD HH MM,lat,lon,z,hours") and DIAG_MET
+// (comma-separated ARL files, default the shared HRRR pair); it skips the
+// test when DIAG_REC is not set.
+func diagRec(t *testing.T) (tm time.Time, lat, lon, z float64, hrs int, files []string) {
 	f := strings.Split(os.Getenv("DIAG_REC"), ",")
 	if len(f) < 5 {
 		t.Skip("DIAG_REC not set")
 	}
-	tm, _ := time.Parse("06 01 02 15 04", f[0])
-	lat, _ := strconv.ParseFloat(f[1], 64)
-	lon, _ := strconv.ParseFloat(f[2], 64)
-	z, _ := strconv.ParseFloat(f[3], 64)
-	hrs, _ := strconv.Atoi(f[4])
-	np, _ := strconv.Atoi(envOr("DIAG_NP", "1000"))
-	seed, _ := strconv.Atoi(envOr("DIAG_SEED", "1"))
-	files := []string{"/work/shared/met/20190530_00-05_hrrr", "/work/shared/met/20190530_06-11_hrrr"}
+	tm, _ = time.Parse("06 01 02 15 04", f[0])
+	lat, _ = strconv.ParseFloat(f[1], 64)
+	lon, _ = strconv.ParseFloat(f[2], 64)
+	z, _ = strconv.ParseFloat(f[3], 64)
+	hrs, _ = strconv.Atoi(f[4])
+	files = []string{"/work/shared/met/20190530_00-05_hrrr", "/work/shared/met/20190530_06-11_hrrr"}
 	if v := os.Getenv("DIAG_MET"); v != "" {
 		files = strings.Split(v, ",")
 	}
+	return
+}
+
+func TestDiagRunNative(t *testing.T) {
+	tm, lat, lon, z, hrs, files := diagRec(t)
+	np, _ := strconv.Atoi(envOr("DIAG_NP", "1000"))
+	seed, _ := strconv.Atoi(envOr("DIAG_SEED", "1"))
 	rec := receptor.Receptor{Kind: receptor.Point, Time: tm, Lons: []float64{lon}, Lats: []float64{lat}, Heights: []float64{z}}
 	if v := os.Getenv("DIAG_ZTOP"); v != "" {
 		// column release from z to DIAG_ZTOP (hycs_std: two start lines)
@@ -354,20 +362,9 @@ func TestDiagTKEProfile(t *testing.T) {
 // TestDiagFrozenHoriz runs DIAG_REC with HScale = 1e9 (u', v' frozen at the
 // first draw) and prints sd of x, y (m) per minute for minutes 1-3.
 func TestDiagFrozenHoriz(t *testing.T) {
-	f := strings.Split(os.Getenv("DIAG_REC"), ",")
-	if len(f) < 5 {
-		t.Skip("DIAG_REC not set")
-	}
-	tm, _ := time.Parse("06 01 02 15 04", f[0])
-	lat, _ := strconv.ParseFloat(f[1], 64)
-	lon, _ := strconv.ParseFloat(f[2], 64)
-	z, _ := strconv.ParseFloat(f[3], 64)
+	tm, lat, lon, z, _, files := diagRec(t)
 	p := DefaultParams()
 	p.HScale = 1e9
-	files := []string{"/work/shared/met/20190530_00-05_hrrr", "/work/shared/met/20190530_06-11_hrrr"}
-	if v := os.Getenv("DIAG_MET"); v != "" {
-		files = strings.Split(v, ",")
-	}
 	sim := Simulation{ID: "h", Receptor: receptor.Receptor{Kind: receptor.Point, Time: tm, Lons: []float64{lon}, Lats: []float64{lat}, Heights: []float64{z}},
 		MetFiles: files, NHours: -1, NumPar: 1000, Seed: 5, Params: p}
 	tab, err := (&Native{}).Run(context.Background(), sim)
