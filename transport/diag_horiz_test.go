@@ -15,8 +15,7 @@ import (
 func TestDiagSigUProfile(t *testing.T) {
 	p := DefaultParams()
 	m, snaps := loadDiag(t, p)
-	var lat, lon float64
-	fmt.Sscanf(envOr("DIAG_LATLON", "40.5,-112.2"), "%g,%g", &lat, &lon)
+	lat, lon := diagLatLon("40.5,-112.2")
 	x, y := m.G.ToXY(lat, lon)
 	i, j := int(math.Round(x)), int(math.Round(y))
 	t.Logf("x=%.3f y=%.3f", x, y)
@@ -87,8 +86,7 @@ func TestDiagValidateVariant(t *testing.T) {
 func TestDiagSigUHeights(t *testing.T) {
 	p := DefaultParams()
 	m, _ := loadDiag(t, p)
-	var lat, lon float64
-	fmt.Sscanf(envOr("DIAG_LATLON", "40.5,-112.2"), "%g,%g", &lat, &lon)
+	lat, lon := diagLatLon("40.5,-112.2")
 	x, y := m.G.ToXY(lat, lon)
 	i0, j0 := int(math.Floor(x)), int(math.Floor(y))
 	fx, fy := x-float64(i0), y-float64(j0)
@@ -129,8 +127,7 @@ func TestDiagSigUHeights(t *testing.T) {
 // TestDiagNodeStab prints zi, PBLH, u*, L, w* at the 4 nodes around DIAG_LATLON.
 func TestDiagNodeStab(t *testing.T) {
 	m, snaps := loadDiag(t, DefaultParams())
-	var lat, lon float64
-	fmt.Sscanf(envOr("DIAG_LATLON", "40.5,-112.2"), "%g,%g", &lat, &lon)
+	lat, lon := diagLatLon("40.5,-112.2")
 	x, y := m.G.ToXY(lat, lon)
 	i0, j0 := int(math.Floor(x)), int(math.Floor(y))
 	nx, _ := m.G.Dims()
@@ -148,8 +145,7 @@ func TestDiagNodeStab(t *testing.T) {
 // the 4 nodes around DIAG_LATLON for frame DIAG_HOUR.
 func TestDiagTKE(t *testing.T) {
 	m, snaps := loadDiag(t, DefaultParams())
-	var lat, lon float64
-	fmt.Sscanf(envOr("DIAG_LATLON", "40.5,-112.2"), "%g,%g", &lat, &lon)
+	lat, lon := diagLatLon("40.5,-112.2")
 	x, y := m.G.ToXY(lat, lon)
 	i0, j0 := int(math.Floor(x)), int(math.Floor(y))
 	nx, _ := m.G.Dims()

@@ -315,8 +315,7 @@ func TestDiagSHTF(t *testing.T) {
 		t.Fatal(err)
 	}
 	g, _ := newLambertGrid(&f.Header)
-	lat, lon := 40.77, -111.95
-	fmt.Sscanf(envOr("DIAG_LATLON", "40.77,-111.95"), "%g,%g", &lat, &lon)
+	lat, lon := diagLatLon("40.77,-111.95")
 	x, y := g.ToXY(lat, lon)
 	fmt.Printf("x %.3f y %.3f\n", x, y)
 	nx := f.Header.NX
@@ -335,8 +334,7 @@ func TestDiagTKEProfile(t *testing.T) {
 		t.Fatal(err)
 	}
 	g, _ := newLambertGrid(&f.Header)
-	var lat, lon float64
-	fmt.Sscanf(envOr("DIAG_LATLON", "40.60,-111.70"), "%g,%g", &lat, &lon)
+	lat, lon := diagLatLon("40.60,-111.70")
 	x, y := g.ToXY(lat, lon)
 	i, j := int(x+0.5)-1, int(y+0.5)-1
 	n := j*f.Header.NX + i
@@ -447,8 +445,7 @@ func TestDiagColumnProfile(t *testing.T) {
 // DIAG_LATLON at the frame of hour DIAG_HOUR (defaults def, defHour).
 func diagNodeSnap(t *testing.T, def, defHour string) *colSnap {
 	m, snaps := loadDiag(t, DefaultParams())
-	var lat, lon float64
-	fmt.Sscanf(envOr("DIAG_LATLON", def), "%g,%g", &lat, &lon)
+	lat, lon := diagLatLon(def)
 	x, y := m.G.ToXY(lat, lon)
 	nx, _ := m.G.Dims()
 	n := (int(x+0.5) - 1) + (int(y+0.5)-1)*nx
@@ -464,8 +461,7 @@ func diagNodeSnap(t *testing.T, def, defHour string) *colSnap {
 // TestDiagDryDensity prints level-1 dry-density candidates at the node
 // nearest DIAG_LATLON (default receptor E) for every frame.
 func TestDiagDryDensity(t *testing.T) {
-	var lat, lon float64
-	fmt.Sscanf(envOr("DIAG_LATLON", "40.77,-111.95"), "%g,%g", &lat, &lon)
+	lat, lon := diagLatLon("40.77,-111.95")
 	type rec struct{ den, tt, th, rh, pp, dry, q0, t0, p0, zz float64 }
 	got := map[time.Time][]rec{}
 	var want int

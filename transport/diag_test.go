@@ -105,6 +105,12 @@ func ziInput(cs *colSnap, b, us float64) float64 {
 func cp(a []float64) []float64 { return append([]float64(nil), a...) }
 
 // loadDiag opens the met with the column hook installed.
+// diagLatLon returns DIAG_LATLON ("lat,lon"), or def when it is not set.
+func diagLatLon(def string) (lat, lon float64) {
+	fmt.Sscanf(envOr("DIAG_LATLON", def), "%g,%g", &lat, &lon)
+	return lat, lon
+}
+
 func loadDiag(t *testing.T, p Params) (*StaticMet, map[time.Time][]*colSnap) {
 	snaps := map[time.Time][]*colSnap{}
 	diagColumn = func(tm time.Time, n int, c *column) {
@@ -504,8 +510,7 @@ func TestDiagTimeline(t *testing.T) {
 		t.Fatal(err)
 	}
 	rt, _ := time.Parse("2006-01-02 15:04", envOr("DIAG_TIME", "2019-05-30 05:00"))
-	var lat, lon float64
-	fmt.Sscanf(envOr("DIAG_LATLON", "40.5,-112.2"), "%g,%g", &lat, &lon)
+	lat, lon := diagLatLon("40.5,-112.2")
 	nh, _ := strconv.Atoi(envOr("DIAG_HOURS", "-5"))
 	sim := Simulation{Receptor: receptor.Receptor{Kind: receptor.Point, Time: rt, Lons: []float64{lon}, Lats: []float64{lat}, Heights: []float64{5}},
 		NHours: nh, NumPar: 1000, Seed: 1, Params: p}
