@@ -161,6 +161,10 @@ func (r *ValidationReport) WriteMarkdown(path string) error {
 			fmt.Fprintf(&sb, "Baseline, each hycs_std member judged against the other %d by the same rule: members %d of %d pass, the native run %d of %d against the same reduced ensembles.\n\n",
 				len(res.Members)-1, m, st, n, st)
 		}
+		if f := res.Fresh; f != nil {
+			fmt.Fprintf(&sb, "Baseline, %d hycs_std runs with the ensemble's settings but not in it, each judged against the ensemble as the native run is: %s of %d pass (mean %.1f); the native run %d.\n\n",
+				len(f.Passes), joinInts(f.Passes), f.Stats, f.Mean(), f.Native)
+		}
 		sb.WriteString("| hour | statistic | native | ens min | ens max | accept | result |\n|---|---|---|---|---|---|---|\n")
 		for _, s := range res.Stats {
 			h := fmt.Sprint(s.Hour)

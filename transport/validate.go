@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -34,6 +35,12 @@ type ValidateOptions struct {
 	// foot_binned.csv and summary.json (stilt-mpi validate-transport member).
 	// Receptors named here run after Receptors.
 	Extra map[string][]string
+	// Fresh names, per receptor, hycs_std runs made with the ensemble's
+	// settings but not part of it (directories as for Extra). Each is judged
+	// against the ensemble exactly as the native run is (the Fresh
+	// baseline). Built-in receptors have embedded fresh runs
+	// (refdata/fresh); an entry here replaces them.
+	Fresh map[string][]string
 }
 
 // ensembleCase maps a receptor to its ensemble members. D is judged
@@ -89,6 +96,38 @@ func caseMembers(rc, ensembleDir string) ([]member, error) {
 	return out, nil
 }
 
+// freshMembers returns the hycs_std runs of receptor rc that are not in its
+// ensemble: opt.Fresh[rc] when given, else the embedded refdata/fresh/<rc>
+// runs (none for receptors without them).
+func freshMembers(rc string, opt ValidateOptions) ([]member, error) {
+	if dirs, ok := opt.Fresh[rc]; ok {
+		var out []member
+		for _, d := range dirs {
+			out = append(out, member{fsys: os.DirFS(d), dir: ".", name: d})
+		}
+		return out, nil
+	}
+	sub, err := fs.Sub(refData, "refdata")
+	if err != nil {
+		return nil, err
+	}
+	ents, err := fs.ReadDir(sub, path.Join("fresh", rc))
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	var out []member
+	for _, e := range ents {
+		if e.IsDir() {
+			d := path.Join("fresh", rc, e.Name())
+			out = append(out, member{fsys: sub, dir: d, name: d})
+		}
+	}
+	return out, nil
+}
+
 // Stat is one statistic of the native run next to the ensemble range.
 type Stat struct {
 	Receptor string
@@ -113,6 +152,7 @@ type ReceptorResult struct {
 	PartHours     float64
 	MsPerPartHour float64
 	LeaveOneOut   *LeaveOneOut // nil with fewer than 3 members
+	Fresh         *Fresh       // nil without fresh hycs_std runs
 }
 
 // ValidationReport is the result of Validate.
@@ -235,6 +275,7 @@ func validateOne(ctx context.Context, eng *Native, rc string, members []member, 
 	if err != nil {
 		return nil, err
 	}
+	ensSim := sim
 	sim.ID = rc
 	sim.NumPar = opt.NumPar
 	sim.Seed = opt.Seed
@@ -277,7 +318,84 @@ func validateOne(ctx context.Context, eng *Native, rc string, members []member, 
 	if len(mds) >= 3 {
 		res.LeaveOneOut = leaveOneOut(rc, abs(sim.NHours), nat, mds)
 	}
+	fresh, err := freshMembers(rc, opt)
+	if err != nil {
+		return nil, err
+	}
+	if len(fresh) > 0 {
+		f := &Fresh{Stats: len(res.Stats), Native: countPass(res.Stats)}
+		for _, m := range fresh {
+			fsim, err := simFromRun(m.fsys, m.dir, opt.MetDir)
+			if err != nil {
+				return nil, fmt.Errorf("fresh run %s: %w", m.name, err)
+			}
+			if d := sameRun(fsim, ensSim); d != "" {
+				return nil, fmt.Errorf("fresh run %s is not a run of the ensemble's settings: %s", m.name, d)
+			}
+			md, err := readMember(m.fsys, m.dir)
+			if err != nil {
+				return nil, fmt.Errorf("fresh run %s: %w", m.name, err)
+			}
+			st := judge(rc, abs(sim.NHours), md, mds)
+			if len(st) != f.Stats {
+				return nil, fmt.Errorf("fresh run %s: %d statistics, the native run has %d (different hours or settings?)", m.name, len(st), f.Stats)
+			}
+			f.Names = append(f.Names, m.name)
+			f.Passes = append(f.Passes, countPass(st))
+		}
+		res.Fresh = f
+	}
 	return res, nil
+}
+
+// sameRun describes how run a's receptor, duration or particle number
+// differs from b's ("" when they agree).
+func sameRun(a, b Simulation) string {
+	ra, rb := a.Receptor, b.Receptor
+	switch {
+	case !ra.Time.Equal(rb.Time):
+		return fmt.Sprintf("receptor time %s, ensemble %s", ra.Time.Format(time.RFC3339), rb.Time.Format(time.RFC3339))
+	case ra.Lats[0] != rb.Lats[0] || ra.Lons[0] != rb.Lons[0] || ra.Heights[0] != rb.Heights[0]:
+		return fmt.Sprintf("receptor %g N %g E %g m, ensemble %g N %g E %g m", ra.Lats[0], ra.Lons[0], ra.Heights[0], rb.Lats[0], rb.Lons[0], rb.Heights[0])
+	case a.NHours != b.NHours:
+		return fmt.Sprintf("%d h, ensemble %d h", a.NHours, b.NHours)
+	case a.NumPar != b.NumPar:
+		return fmt.Sprintf("%d particles, ensemble %d", a.NumPar, b.NumPar)
+	}
+	return ""
+}
+
+// Fresh is the second baseline of the acceptance rule: hycs_std runs made
+// with the ensemble's own CONTROL and SETUP.CFG but not part of it, each
+// judged against the whole ensemble exactly as the native run is. It
+// answers the question the rule asks of the engine (does an independent
+// run land inside the members' widened range?) for hycs_std itself, with
+// ensembles of the same size; leave-one-out uses one member fewer.
+type Fresh struct {
+	Names  []string
+	Passes []int // each fresh run's statistics inside the acceptance range
+	Stats  int   // statistics judged per run
+	Native int   // the native run's passes
+}
+
+// Mean returns the fresh runs' mean number of passes.
+func (f *Fresh) Mean() float64 {
+	s := 0
+	for _, p := range f.Passes {
+		s += p
+	}
+	return float64(s) / float64(len(f.Passes))
+}
+
+// countPass returns the number of statistics that pass.
+func countPass(st []Stat) int {
+	n := 0
+	for _, s := range st {
+		if s.Pass {
+			n++
+		}
+	}
+	return n
 }
 
 // judge returns the statistics of run x judged against the ensemble mds.
@@ -319,20 +437,11 @@ type LeaveOneOut struct {
 
 func leaveOneOut(rc string, hours int, nat *memberData, mds []*memberData) *LeaveOneOut {
 	lo := &LeaveOneOut{}
-	count := func(st []Stat) int {
-		n := 0
-		for _, s := range st {
-			if s.Pass {
-				n++
-			}
-		}
-		return n
-	}
 	for i := range mds {
 		others := without(mds, i)
 		ms := judge(rc, hours, mds[i], others)
-		lo.MemberPasses = append(lo.MemberPasses, count(ms))
-		lo.NativePasses = append(lo.NativePasses, count(judge(rc, hours, nat, others)))
+		lo.MemberPasses = append(lo.MemberPasses, countPass(ms))
+		lo.NativePasses = append(lo.NativePasses, countPass(judge(rc, hours, nat, others)))
 		lo.Stats = append(lo.Stats, len(ms))
 	}
 	return lo
@@ -581,9 +690,6 @@ func simFromRun(fsys fs.FS, dir, metDir string) (Simulation, error) {
 		return Simulation{}, err
 	}
 	files := ctl.MetFiles
-	if err != nil {
-		return Simulation{}, err
-	}
 	for i, f := range files {
 		files[i] = filepath.Join(metDir, f)
 	}
@@ -670,6 +776,14 @@ func readCSV(fsys fs.FS, path string) ([]map[string]string, error) {
 	return out, nil
 }
 
+func joinInts(v []int) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = strconv.Itoa(x)
+	}
+	return strings.Join(s, "/")
+}
+
 // WriteText prints each statistic next to the ensemble range.
 func (r *ValidationReport) WriteText(w io.Writer) {
 	for _, res := range r.Results {
@@ -697,6 +811,10 @@ func (r *ValidationReport) WriteText(w io.Writer) {
 			m, n, st := lo.Totals()
 			fmt.Fprintf(w, "baseline (each member against the other %d, the same rule): hycs_std members %d/%d pass, native %d/%d\n",
 				len(res.Members)-1, m, st, n, st)
+		}
+		if f := res.Fresh; f != nil {
+			fmt.Fprintf(w, "baseline (%d hycs_std runs not in the ensemble, judged as the native run): %s of %d pass (mean %.1f), native %d\n",
+				len(f.Passes), joinInts(f.Passes), f.Stats, f.Mean(), f.Native)
 		}
 		fmt.Fprintln(w)
 	}

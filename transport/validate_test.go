@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -395,4 +396,57 @@ func TestValidateExtraMembers(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "need at least 2") {
 		t.Errorf("one member directory: error %v", err)
 	}
+}
+
+// TestValidateFresh checks the fresh-run baseline's bookkeeping: runs given
+// with Fresh are judged against the whole ensemble as the native run is
+// (here two of D's own members, which therefore pass every hourly and total
+// statistic), and a run of another receptor is refused with its name.
+func TestValidateFresh(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the engine on real met")
+	}
+	ens := testenv.Shared(t, "hysplit-ensemble")
+	met := testenv.Shared(t, "met")
+	dirs := []string{filepath.Join(ens, "krand4", "K4D_run4"), filepath.Join(ens, "krand4", "K4D_run5")}
+	rep, err := Validate(context.Background(), ValidateOptions{EnsembleDir: ens, MetDir: met, NumPar: 100, Seed: 1,
+		Receptors: []string{"D"}, Fresh: map[string][]string{"D": dirs}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rep.Results[0]
+	f := r.Fresh
+	if f == nil || len(f.Passes) != 2 || f.Stats != len(r.Stats) || f.Native != countPass(r.Stats) {
+		t.Fatalf("fresh baseline %+v, %d statistics", f, len(r.Stats))
+	}
+	perRun := 0
+	for _, s := range r.Stats {
+		if !strings.HasPrefix(s.Name, "footprint_") {
+			perRun++
+		}
+	}
+	for i, p := range f.Passes {
+		if p < perRun || p > f.Stats {
+			t.Errorf("%s judged against an ensemble holding it: %d of %d pass, want at least the %d hourly and total statistics", f.Names[i], p, f.Stats, perRun)
+		}
+	}
+	// a run of receptor J offered as a fresh run of E
+	j := t.TempDir()
+	if err := os.CopyFS(j, mustSub(t, "refdata/krand4J/K4J_run1")); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Validate(context.Background(), ValidateOptions{EnsembleDir: ens, MetDir: met, NumPar: 100, Seed: 1,
+		Receptors: []string{"E"}, Fresh: map[string][]string{"E": {j}}})
+	if err == nil || !strings.Contains(err.Error(), j) || !strings.Contains(err.Error(), "not a run of the ensemble's settings") {
+		t.Errorf("fresh run of another receptor: error %v", err)
+	}
+}
+
+func mustSub(t *testing.T, dir string) fs.FS {
+	t.Helper()
+	sub, err := fs.Sub(refData, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sub
 }

@@ -15,7 +15,7 @@ import (
 
 func init() {
 	var ens, met, plot, md string
-	var recs, extra []string
+	var recs, extra, fresh []string
 	var numpar, workers int
 	var seed uint64
 	var excessB float64
@@ -45,8 +45,16 @@ func init() {
 				}
 				ex[name] = strings.Split(dirs, ",")
 			}
+			fr := map[string][]string{}
+			for _, e := range fresh {
+				name, dirs, ok := strings.Cut(e, "=")
+				if !ok || name == "" || dirs == "" {
+					return badInput(fmt.Errorf("validate-transport: --fresh %q: expected NAME=DIR,DIR,... (directories made by 'validate-transport member')", e))
+				}
+				fr[name] = strings.Split(dirs, ",")
+			}
 			rep, err := transport.Validate(cmd.Context(), transport.ValidateOptions{EnsembleDir: ens, MetDir: met,
-				Receptors: recs, NumPar: numpar, Seed: seed, Params: p, Extra: ex})
+				Receptors: recs, NumPar: numpar, Seed: seed, Params: p, Extra: ex, Fresh: fr})
 			if err != nil {
 				return err
 			}
@@ -68,6 +76,7 @@ func init() {
 	cmd.Flags().StringVar(&met, "met", "/work/shared/met", "directory of the ARL met files named in the runs' CONTROL")
 	cmd.Flags().StringSliceVar(&recs, "receptor", []string{"A", "A4", "D", "E", "F", "G", "H", "I", "J"}, "receptors to run: A (shared KRAND=1 ensemble), A4 (A against an embedded KRAND=4 ensemble), D (shared KRAND=4 ensemble), E, F, G, H, I, J (embedded KRAND=4 ensembles of receptors the engine was not tuned on)")
 	cmd.Flags().StringArrayVar(&extra, "members", nil, "also judge a receptor against hycs_std runs made elsewhere: NAME=DIR,DIR,... (each DIR prepared by 'validate-transport member'; repeatable)")
+	cmd.Flags().StringArrayVar(&fresh, "fresh", nil, "hycs_std runs with a receptor's ensemble settings but not in its ensemble, judged as the native run is (a baseline): NAME=DIR,DIR,... (prepared by 'validate-transport member'; replaces the embedded ones; repeatable)")
 	cmd.Flags().IntVar(&numpar, "numpar", 1000, "particles per native run")
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "random seed")
 	cmd.Flags().IntVar(&workers, "workers", runtime.NumCPU(), "goroutines moving particles")
