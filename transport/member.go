@@ -119,6 +119,16 @@ func WriteMemberStats(dir string, tab *particle.Table, info MemberInfo) error {
 		return fmt.Errorf("member stats: need the run's CONTROL and NUMPAR > 0")
 	}
 	hours := abs(info.Control.NHours)
+	// A run still being written, or stopped early, would give statistics
+	// of a shorter run: refuse it. (A run whose every particle left the
+	// grid before the end cannot serve as a member either.)
+	last := 0.0
+	for _, t := range tab.Col("time") {
+		last = math.Max(last, math.Abs(t))
+	}
+	if last < float64(60*hours) {
+		return fmt.Errorf("member stats %s: particles end at minute %g of the run's %d (CONTROL): incomplete run (still running, stopped early, or every particle left the grid); statistics not written", info.Run, last, 60*hours)
+	}
 	hourly, total, b, err := tableStats(tab, info.NumPar, hours)
 	if err != nil {
 		return err

@@ -94,6 +94,16 @@ func TestMemberStatsReproduceEnsemble(t *testing.T) {
 	if err := WriteMemberStats(out, tab, MemberInfo{Run: "A_seed1", KRand: 1, Seed: 1, NumPar: 1000, Control: ctl}); err != nil {
 		t.Fatal(err)
 	}
+	// the first two minutes of a 10 h run: an incomplete run is refused
+	short, err := particle.DecodeCSV(strings.NewReader("time,indx,long,lati,zagl,foot,mlht,dens,samt,sigw,tlgr\n" +
+		"-1,1,-111.85,40.77,5,0.02,150,1.02,1,0.2,7\n-2,1,-111.85,40.77,6,0.02,150,1.02,1,0.2,7\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteMemberStats(t.TempDir(), short, MemberInfo{Run: "cut", KRand: 4, NumPar: 1, Control: ctl}); err == nil ||
+		!strings.Contains(err.Error(), "minute 2 of the run's 600") {
+		t.Errorf("incomplete run: error %v", err)
+	}
 	want, err := readMember(os.DirFS(src), ".")
 	if err != nil {
 		t.Fatal(err)
