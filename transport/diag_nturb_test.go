@@ -511,3 +511,22 @@ func TestDiagXY(t *testing.T) {
 		fmt.Printf("%s x %.3f y %.3f\n", p, x, y)
 	}
 }
+
+// TestDiagProfileAt prints the PREV/NEXT-style profile at DIAG_LL and
+// DIAG_TMIN (minutes since the first frame): zi, h_s, DENSINT and the
+// lowest levels' ρ and ρ_dry.
+func TestDiagProfileAt(t *testing.T) {
+	p := DefaultParams()
+	ms, _ := loadDiag(t, p)
+	m := newRunMet(ms, p)
+	lat, lon := diagLatLon(envOr("DIAG_LL", "40.77,-111.95"))
+	tt, _ := strconv.ParseFloat(envOr("DIAG_TMIN", "119"), 64)
+	x, y := ms.Grid().ToXY(lat, lon)
+	pr := newProfile(m)
+	pr.at(x, y, tt)
+	pr.need(4)
+	fmt.Printf("x %.4f y %.4f t %.1f zsfc %.2f c %.6f zi %.3f hs %.3f densint %.5f mean %.6f\n", x, y, tt, pr.zsfc, pr.c, pr.zi, pr.hs, pr.densint, pr.densint/pr.hs)
+	for k := 0; k < 4; k++ {
+		fmt.Printf("  k%d z %.2f rho %.5f dry %.5f pres %.2f\n", k, m.h[k]*pr.c, pr.rho[k], pr.dry[k], pr.pres[k])
+	}
+}
