@@ -76,3 +76,21 @@ func TestValidateTransportMember(t *testing.T) {
 		t.Errorf("SETUP.CFG without NUMPAR: exit %d, want 2", code)
 	}
 }
+
+// TestValidateTransportFresh: receptor E prints the fresh-run baseline of
+// its five embedded fresh hycs_std runs; a --fresh value without NAME= is
+// bad input (exit 2).
+func TestValidateTransportFresh(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the engine on real met")
+	}
+	ens := testenv.Shared(t, "hysplit-ensemble")
+	met := testenv.Shared(t, "met")
+	msg, code := runCLI(t, "validate-transport", "--ensemble", ens, "--met", met, "--receptor", "E", "--numpar", "100")
+	if code != 0 || !strings.Contains(msg, "baseline (5 hycs_std runs not in the ensemble, judged as the native run): ") {
+		t.Fatalf("exit %d: %s", code, msg)
+	}
+	if _, code := runCLI(t, "validate-transport", "--ensemble", ens, "--met", met, "--receptor", "E", "--fresh", "/tmp/x"); code != 2 {
+		t.Errorf("--fresh without NAME=: exit %d, want 2", code)
+	}
+}
