@@ -43,7 +43,7 @@ func (a *analyticMet) build() *StaticMet {
 					if a.dens != nil {
 						d = a.dens(k)
 					}
-					f.Dens[o], f.DensDry[o], f.Pres[o] = float32(d), float32(d), 1000
+					f.Dens[o], f.DensDry[o], f.DensOut[o], f.Pres[o] = float32(d), float32(d), float32(d), 1000
 					f.SigW[o], f.TL[o] = 0.001, 100
 					if a.sigw != nil {
 						f.SigW[o] = float32(a.sigw(k))

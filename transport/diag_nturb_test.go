@@ -490,8 +490,8 @@ func TestDiagDryDensity(t *testing.T) {
 	}
 	for tm, rs := range got {
 		for k, r := range rs {
-			// alternative: the θ used to recover p, T is the dry θ
-			alt := dryDensity(r.den, r.th, r.rh)
+			// the printed form (e_s at the dry temperature)
+			alt := printedDryDensity(r.den, r.pp, r.th*math.Pow(r.pp/1000, 0.286), r.rh)
 			fmt.Printf("%s k%d z %.1f den %.5f dry %.5f rh %.4f tt %.2f th %.2f p %.2f | dry(th) %.5f ratio %.6f | 1-q %.6f\n",
 				tm.Format("15"), k, r.zz, r.den, r.dry, r.rh, r.tt, r.th, r.pp, alt, alt/r.dry, r.dry/r.den)
 		}
@@ -528,5 +528,68 @@ func TestDiagProfileAt(t *testing.T) {
 	fmt.Printf("x %.4f y %.4f t %.1f zsfc %.2f c %.6f zi %.3f hs %.3f densint %.5f mean %.6f\n", x, y, tt, pr.zsfc, pr.c, pr.zi, pr.hs, pr.densint, pr.densint/pr.hs)
 	for k := 0; k < 4; k++ {
 		fmt.Printf("  k%d z %.2f rho %.5f dry %.5f pres %.2f\n", k, m.h[k]*pr.c, pr.rho[k], pr.dry[k], pr.pres[k])
+	}
+}
+
+// TestDiagDryPaired compares, row by row, the level-1 dry density that a
+// hycs_std VEGHT=5 (metres) run's foot implies (0.02884·60·samt/(foot·5),
+// a harmonic mean of the PREV and NEXT columns) and its printed dens with
+// ours at the same positions and times (rows with samt = 1: both halves in
+// the surface layer; any VEGHT via DIAG_VEGHT). DIAG_PFILE is the hycs_std particle file,
+// DIAG_T0 the receptor's minutes after the first met frame.
+func TestDiagDryPaired(t *testing.T) {
+	_, rows := readDAT(t, os.Getenv("DIAG_PFILE"))
+	t0, _ := strconv.ParseFloat(envOr("DIAG_T0", "120"), 64)
+	lat0, lon0 := diagLatLon(envOr("DIAG_LL", "40.77,-111.95"))
+	for _, vs := range []string{"current"} {
+		p := diagParams()
+		ms, _ := loadDiag(t, p)
+		m := newRunMet(ms, p)
+		pr := newProfile(m)
+		// column mean dry density below h_s, and the printed density at
+		// zagl, at a position and time
+		col := func(lat, lon, tm, zagl float64) (float64, float64) {
+			x, y := ms.Grid().ToXY(lat, lon)
+			pr.at(x, y, tm)
+			zeta := zagl * m.ztop / (m.ztop - pr.zsfc)
+			return pr.densint, pr.printedDens(zeta)
+		}
+		last := map[float64][3]float64{}
+		var n, np int
+		var all []float64
+		var si, si2, sp, sp2 float64
+		for _, r := range rows {
+			// time indx long lati zagl foot mlht dens samt sigw tlgr
+			tm, id, lon, lat, z, foot, dn, samt := r[0], r[1], r[2], r[3], r[4], r[5], r[7], r[8]
+			prev, ok := last[id]
+			if !ok {
+				prev = [3]float64{lat0, lon0, t0}
+			}
+			last[id] = [3]float64{lat, lon, t0 + tm}
+			cn, pn := col(lat, lon, t0+tm, z)
+			b := dn/pn - 1
+			sp += b
+			sp2 += b * b
+			np++
+			if samt < 0.99995 || foot <= 0 {
+				continue
+			}
+			// both halves in the surface layer: foot = k·(½/D_prev + ½/D_next)
+			cp, _ := col(prev[0], prev[1], prev[2], 0)
+			ours := 0.02884 * 60 * 0.5 * (1/cp + 1/cn)
+			a := foot/ours - 1
+			all = append(all, a)
+			si += a
+			si2 += a * a
+			n++
+		}
+		mi, mp := si/float64(n), sp/float64(np)
+		sort.Float64s(all)
+		if len(all) > 0 {
+			qq := func(f float64) float64 { return 100 * all[int(f*float64(len(all)-1))] }
+			fmt.Printf("foot median %+.4f%% (p25 %+.4f%%, p75 %+.4f%%) ", qq(0.5), qq(0.25), qq(0.75))
+		}
+		fmt.Printf("variant %s: samt=1 rows %d hycs foot/ours %+.5f%% (sd %.5f%%); rows %d hycs printed/ours %+.5f%% (sd %.5f%%)\n", vs, n,
+			100*mi, 100*math.Sqrt(si2/float64(n)-mi*mi), np, 100*mp, 100*math.Sqrt(sp2/float64(np)-mp*mp))
 	}
 }

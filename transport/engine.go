@@ -523,7 +523,7 @@ func (wk *worker) step(pt *part, t, dt float64, out *row) bool {
 	zsfc := wk.s.surf(wk.s.fa.Zsfc, wk.s.fb.Zsfc)
 	lat, lon := m.grid.ToLatLon(pt.x, pt.y)
 	*out = row{lon: lon, lat: lat, zagl: pt.zeta * (m.ztop - zsfc) / m.ztop, foot: foot,
-		mlht: 0.5 * (prev.zi + next.zi), pres: next.atParticle(next.pres, pt.zeta), dens: next.atParticle(next.dry, pt.zeta),
+		mlht: 0.5 * (prev.zi + next.zi), pres: next.atParticle(next.pres, pt.zeta), dens: next.printedDens(pt.zeta),
 		samt: samt, sigw: sigw, tlgr: tlgr, zsfc: zsfc}
 	return true
 }

@@ -17,7 +17,8 @@ type Frame struct {
 	U, V       []float32 // grid-relative wind (m/s)
 	W          []float32 // vertical velocity in flat-terrain height units (m/s, positive up)
 	Dens       []float32 // air density (kg/m3)
-	DensDry    []float32 // dry-air density (kg/m3)
+	DensDry    []float32 // dry-air density of the foot's column integral (kg/m3)
+	DensOut    []float32 // dry-air density printed as dens (kg/m3)
 	Pres       []float32 // pressure (hPa)
 	SigW       []float32 // sigma_w (m/s)
 	TL         []float32 // vertical Lagrangian time scale (s)
@@ -29,7 +30,7 @@ func NewFrame(t time.Time, nx, ny, nl int) *Frame {
 	n := nx * ny * nl
 	f := &Frame{Time: t, NX: nx, NY: ny, NL: nl,
 		Zsfc: make([]float32, nx*ny), ZI: make([]float32, nx*ny)}
-	for _, p := range []*[]float32{&f.U, &f.V, &f.W, &f.Dens, &f.DensDry, &f.Pres, &f.SigW, &f.TL, &f.SigU, &f.SigV} {
+	for _, p := range []*[]float32{&f.U, &f.V, &f.W, &f.Dens, &f.DensDry, &f.DensOut, &f.Pres, &f.SigW, &f.TL, &f.SigU, &f.SigV} {
 		*p = make([]float32, n)
 	}
 	return f

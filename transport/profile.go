@@ -261,6 +261,24 @@ func (p *profile) windAtLayer(zeta float64) (float64, float64) {
 	return p.u[k] + f*(p.u[k+1]-p.u[k]), p.v[k] + f*(p.v[k+1]-p.v[k])
 }
 
+// printedDens returns the dry-air density printed as dens at flat height
+// zeta: DensOut interpolated as atParticle does, read from the frames for
+// the two levels it needs.
+func (p *profile) printedDens(zeta float64) float64 {
+	h := p.m.h
+	at := func(k int) float64 { return p.lev(p.fa.DensOut, p.fb.DensOut, k) }
+	if zeta <= h[0] {
+		return at(0)
+	}
+	k := levelBelow(h, zeta)
+	if k >= len(h)-1 {
+		return at(len(h) - 1)
+	}
+	f := (zeta - h[k]) / (h[k+1] - h[k])
+	a := at(k)
+	return a + f*(at(k+1)-a)
+}
+
 // atParticle interpolates a level profile linearly in height at zeta (level-1
 // value below level 1).
 func (p *profile) atParticle(a []float64, zeta float64) float64 {
