@@ -263,10 +263,21 @@ func (p *profile) windAtLayer(zeta float64) (float64, float64) {
 
 // printedDens returns the dry-air density printed as dens at flat height
 // zeta: DensOut interpolated as atParticle does, read from the frames for
-// the two levels it needs.
+// the levels it needs.
 func (p *profile) printedDens(zeta float64) float64 {
+	return p.inHeight(zeta, func(k int) float64 { return p.lev(p.fa.DensOut, p.fb.DensOut, k) })
+}
+
+// atParticle interpolates a level profile linearly in height at zeta (level-1
+// value below level 1).
+func (p *profile) atParticle(a []float64, zeta float64) float64 {
+	return p.inHeight(zeta, func(k int) float64 { p.need(k); return a[k] })
+}
+
+// inHeight interpolates the level values at(k) linearly in height at flat
+// height zeta (level-1 value below level 1, top value above the top).
+func (p *profile) inHeight(zeta float64, at func(k int) float64) float64 {
 	h := p.m.h
-	at := func(k int) float64 { return p.lev(p.fa.DensOut, p.fb.DensOut, k) }
 	if zeta <= h[0] {
 		return at(0)
 	}
@@ -277,24 +288,6 @@ func (p *profile) printedDens(zeta float64) float64 {
 	f := (zeta - h[k]) / (h[k+1] - h[k])
 	a := at(k)
 	return a + f*(at(k+1)-a)
-}
-
-// atParticle interpolates a level profile linearly in height at zeta (level-1
-// value below level 1).
-func (p *profile) atParticle(a []float64, zeta float64) float64 {
-	h := p.m.h
-	if zeta <= h[0] {
-		p.need(0)
-		return a[0]
-	}
-	k := levelBelow(h, zeta)
-	if k >= len(h)-1 {
-		p.need(len(h) - 1)
-		return a[len(h)-1]
-	}
-	p.need(k + 1)
-	f := (zeta - h[k]) / (h[k+1] - h[k])
-	return a[k] + f*(a[k+1]-a[k])
 }
 
 // levelBelow returns the largest k with h[k] <= zeta (0 if below h[0]).
