@@ -37,21 +37,13 @@ func init() {
 			if excessB > 0 {
 				p.ZiExcessB = excessB
 			}
-			ex := map[string][]string{}
-			for _, e := range extra {
-				name, dirs, ok := strings.Cut(e, "=")
-				if !ok || name == "" || dirs == "" {
-					return badInput(fmt.Errorf("validate-transport: --members %q: expected NAME=DIR,DIR,... (directories made by 'validate-transport member')", e))
-				}
-				ex[name] = strings.Split(dirs, ",")
+			ex, err := nameDirs("members", extra)
+			if err != nil {
+				return badInput(err)
 			}
-			fr := map[string][]string{}
-			for _, e := range fresh {
-				name, dirs, ok := strings.Cut(e, "=")
-				if !ok || name == "" || dirs == "" {
-					return badInput(fmt.Errorf("validate-transport: --fresh %q: expected NAME=DIR,DIR,... (directories made by 'validate-transport member')", e))
-				}
-				fr[name] = strings.Split(dirs, ",")
+			fr, err := nameDirs("fresh", fresh)
+			if err != nil {
+				return badInput(err)
 			}
 			rep, err := transport.Validate(cmd.Context(), transport.ValidateOptions{EnsembleDir: ens, MetDir: met,
 				Receptors: recs, NumPar: numpar, Seed: seed, Params: p, Extra: ex, Fresh: fr})
@@ -85,6 +77,19 @@ func init() {
 	cmd.Flags().StringVar(&md, "markdown", "", "write the comparison as a markdown table")
 	cmd.AddCommand(memberCmd())
 	rootCmd.AddCommand(cmd)
+}
+
+// nameDirs parses the values of a repeatable NAME=DIR,DIR,... flag.
+func nameDirs(flag string, vals []string) (map[string][]string, error) {
+	out := map[string][]string{}
+	for _, e := range vals {
+		name, dirs, ok := strings.Cut(e, "=")
+		if !ok || name == "" || dirs == "" {
+			return nil, fmt.Errorf("validate-transport: --%s %q: expected NAME=DIR,DIR,... (directories made by 'validate-transport member')", flag, e)
+		}
+		out[name] = strings.Split(dirs, ",")
+	}
+	return out, nil
 }
 
 // memberCmd turns hycs_std run directories into ensemble members: it reads
