@@ -541,55 +541,53 @@ func TestDiagDryPaired(t *testing.T) {
 	_, rows := readDAT(t, os.Getenv("DIAG_PFILE"))
 	t0, _ := strconv.ParseFloat(envOr("DIAG_T0", "120"), 64)
 	lat0, lon0 := diagLatLon(envOr("DIAG_LL", "40.77,-111.95"))
-	for _, vs := range []string{"current"} {
-		p := diagParams()
-		ms, _ := loadDiag(t, p)
-		m := newRunMet(ms, p)
-		pr := newProfile(m)
-		// column mean dry density below h_s, and the printed density at
-		// zagl, at a position and time
-		col := func(lat, lon, tm, zagl float64) (float64, float64) {
-			x, y := ms.Grid().ToXY(lat, lon)
-			pr.at(x, y, tm)
-			zeta := zagl * m.ztop / (m.ztop - pr.zsfc)
-			return pr.densint, pr.printedDens(zeta)
-		}
-		last := map[float64][3]float64{}
-		var n, np int
-		var all []float64
-		var si, si2, sp, sp2 float64
-		for _, r := range rows {
-			// time indx long lati zagl foot mlht dens samt sigw tlgr
-			tm, id, lon, lat, z, foot, dn, samt := r[0], r[1], r[2], r[3], r[4], r[5], r[7], r[8]
-			prev, ok := last[id]
-			if !ok {
-				prev = [3]float64{lat0, lon0, t0}
-			}
-			last[id] = [3]float64{lat, lon, t0 + tm}
-			cn, pn := col(lat, lon, t0+tm, z)
-			b := dn/pn - 1
-			sp += b
-			sp2 += b * b
-			np++
-			if samt < 0.99995 || foot <= 0 {
-				continue
-			}
-			// both halves in the surface layer: foot = k·(½/D_prev + ½/D_next)
-			cp, _ := col(prev[0], prev[1], prev[2], 0)
-			ours := 0.02884 * 60 * 0.5 * (1/cp + 1/cn)
-			a := foot/ours - 1
-			all = append(all, a)
-			si += a
-			si2 += a * a
-			n++
-		}
-		mi, mp := si/float64(n), sp/float64(np)
-		sort.Float64s(all)
-		if len(all) > 0 {
-			qq := func(f float64) float64 { return 100 * all[int(f*float64(len(all)-1))] }
-			fmt.Printf("foot median %+.4f%% (p25 %+.4f%%, p75 %+.4f%%) ", qq(0.5), qq(0.25), qq(0.75))
-		}
-		fmt.Printf("variant %s: samt=1 rows %d hycs foot/ours %+.5f%% (sd %.5f%%); rows %d hycs printed/ours %+.5f%% (sd %.5f%%)\n", vs, n,
-			100*mi, 100*math.Sqrt(si2/float64(n)-mi*mi), np, 100*mp, 100*math.Sqrt(sp2/float64(np)-mp*mp))
+	p := diagParams()
+	ms, _ := loadDiag(t, p)
+	m := newRunMet(ms, p)
+	pr := newProfile(m)
+	// column mean dry density below h_s, and the printed density at
+	// zagl, at a position and time
+	col := func(lat, lon, tm, zagl float64) (float64, float64) {
+		x, y := ms.Grid().ToXY(lat, lon)
+		pr.at(x, y, tm)
+		zeta := zagl * m.ztop / (m.ztop - pr.zsfc)
+		return pr.densint, pr.printedDens(zeta)
 	}
+	last := map[float64][3]float64{}
+	var n, np int
+	var all []float64
+	var si, si2, sp, sp2 float64
+	for _, r := range rows {
+		// time indx long lati zagl foot mlht dens samt sigw tlgr
+		tm, id, lon, lat, z, foot, dn, samt := r[0], r[1], r[2], r[3], r[4], r[5], r[7], r[8]
+		prev, ok := last[id]
+		if !ok {
+			prev = [3]float64{lat0, lon0, t0}
+		}
+		last[id] = [3]float64{lat, lon, t0 + tm}
+		cn, pn := col(lat, lon, t0+tm, z)
+		b := dn/pn - 1
+		sp += b
+		sp2 += b * b
+		np++
+		if samt < 0.99995 || foot <= 0 {
+			continue
+		}
+		// both halves in the surface layer: foot = k·(½/D_prev + ½/D_next)
+		cp, _ := col(prev[0], prev[1], prev[2], 0)
+		ours := 0.02884 * 60 * 0.5 * (1/cp + 1/cn)
+		a := foot/ours - 1
+		all = append(all, a)
+		si += a
+		si2 += a * a
+		n++
+	}
+	mi, mp := si/float64(n), sp/float64(np)
+	sort.Float64s(all)
+	if len(all) > 0 {
+		qq := func(f float64) float64 { return 100 * all[int(f*float64(len(all)-1))] }
+		fmt.Printf("foot median %+.4f%% (p25 %+.4f%%, p75 %+.4f%%) ", qq(0.5), qq(0.25), qq(0.75))
+	}
+	fmt.Printf("samt=1 rows %d hycs foot/ours %+.5f%% (sd %.5f%%); rows %d hycs printed/ours %+.5f%% (sd %.5f%%)\n", n,
+		100*mi, 100*math.Sqrt(si2/float64(n)-mi*mi), np, 100*mp, 100*math.Sqrt(sp2/float64(np)-mp*mp))
 }
