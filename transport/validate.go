@@ -795,7 +795,7 @@ func (r *ValidationReport) WriteText(w io.Writer) {
 		}
 		fmt.Fprintf(w, "receptor %s: %d particles, %d h, ensemble %s; %d/%d statistics pass; CPU %.2f s = %.3f ms per particle-hour\n",
 			res.Receptor, res.NumPar, res.Hours, strings.Join(res.Members, " "), np, len(res.Stats), res.CPUSeconds, res.MsPerPartHour)
-		fmt.Fprintf(w, "%-4s %-22s %12s %12s %12s %12s %12s  %s\n", "hour", "statistic", "native", "ens_min", "ens_max", "accept_lo", "accept_hi", "result")
+		fmt.Fprintf(w, "%-4s %-22s %14s %14s %14s %14s %14s  %s\n", "hour", "statistic", "native", "ens_min", "ens_max", "accept_lo", "accept_hi", "result")
 		for _, s := range res.Stats {
 			h := fmt.Sprint(s.Hour)
 			if s.Hour == 0 {
@@ -805,7 +805,7 @@ func (r *ValidationReport) WriteText(w io.Writer) {
 			if !s.Pass {
 				res = "MISS"
 			}
-			fmt.Fprintf(w, "%-4s %-22s %12.6g %12.6g %12.6g %12.6g %12.6g  %s\n", h, s.Name, s.Value, s.Min, s.Max, s.Lo, s.Hi, res)
+			fmt.Fprintf(w, "%-4s %-22s %14.9g %14.9g %14.9g %14.9g %14.9g  %s\n", h, s.Name, s.Value, s.Min, s.Max, s.Lo, s.Hi, res)
 		}
 		if lo := res.LeaveOneOut; lo != nil {
 			m, n, st := lo.Totals()
