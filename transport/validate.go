@@ -134,8 +134,9 @@ type Stat struct {
 	Name     string
 	Hour     int // 0 for whole-run statistics
 	Value    float64
-	Min, Max float64 // ensemble range
-	Lo, Hi   float64 // acceptance interval
+	Min, Max float64   // ensemble range
+	Ens      []float64 // the members' values (per member; per member pair for footprint_*)
+	Lo, Hi   float64   // acceptance interval
 	Pass     bool
 }
 
@@ -202,7 +203,7 @@ func newStat(rec, name string, hour int, v float64, ens []float64) Stat {
 		mx = math.Max(mx, e)
 	}
 	lo, hi := acceptance(mn, mx)
-	return Stat{Receptor: rec, Name: name, Hour: hour, Value: v, Min: mn, Max: mx, Lo: lo, Hi: hi,
+	return Stat{Receptor: rec, Name: name, Hour: hour, Value: v, Min: mn, Max: mx, Ens: ens, Lo: lo, Hi: hi,
 		Pass: v >= lo && v <= hi && !math.IsNaN(v)}
 }
 
@@ -342,6 +343,11 @@ func validateOne(ctx context.Context, eng *Native, rc string, members []member, 
 			}
 			f.Names = append(f.Names, m.name)
 			f.Passes = append(f.Passes, countPass(st))
+			vals := make([]float64, len(st))
+			for i, x := range st {
+				vals[i] = x.Value
+			}
+			f.Values = append(f.Values, vals)
 		}
 		res.Fresh = f
 	}
@@ -373,9 +379,10 @@ func sameRun(a, b Simulation) string {
 // ensembles of the same size; leave-one-out uses one member fewer.
 type Fresh struct {
 	Names  []string
-	Passes []int // each fresh run's statistics inside the acceptance range
-	Stats  int   // statistics judged per run
-	Native int   // the native run's passes
+	Passes []int       // each fresh run's statistics inside the acceptance range
+	Stats  int         // statistics judged per run
+	Native int         // the native run's passes
+	Values [][]float64 // per fresh run, its value of each statistic (order of ReceptorResult.Stats)
 }
 
 // Mean returns the fresh runs' mean number of passes.
