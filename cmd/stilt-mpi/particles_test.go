@@ -4,15 +4,20 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+	"unsafe"
 
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"github.com/stilt-mpi/stilt-mpi/internal/testenv"
 	"github.com/stilt-mpi/stilt-mpi/particle"
 )
 
 func runCLI(t *testing.T, args ...string) (string, int) {
 	t.Helper()
+	resetFlags(rootCmd) // flags keep their values between calls in one process
 	var out bytes.Buffer
 	rootCmd.SetOut(&out)
 	defer rootCmd.SetOut(nil)
@@ -81,5 +86,32 @@ func TestParticlesDumpBadInput(t *testing.T) {
 		if _, code := runCLI(t, args...); code != 2 {
 			t.Errorf("%v: exit %d, want 2", args, code)
 		}
+	}
+}
+
+// resetFlags sets every flag of c and its subcommands back to its default
+// (slice flags emptied to their defaults rather than appended to).
+func resetFlags(c *cobra.Command) {
+	c.Flags().VisitAll(func(f *pflag.Flag) {
+		if sv, ok := f.Value.(pflag.SliceValue); ok {
+			var vals []string
+			if d := strings.Trim(f.DefValue, "[]"); d != "" {
+				vals = strings.Split(d, ",")
+			}
+			sv.Replace(vals)
+			// pflag's slice values append once set; their unexported
+			// "changed" field must be cleared for the next parse to replace
+			if v := reflect.ValueOf(f.Value); v.Kind() == reflect.Pointer {
+				if c := v.Elem().FieldByName("changed"); c.IsValid() && c.Kind() == reflect.Bool {
+					reflect.NewAt(c.Type(), unsafe.Pointer(c.UnsafeAddr())).Elem().SetBool(false)
+				}
+			}
+		} else {
+			f.Value.Set(f.DefValue)
+		}
+		f.Changed = false
+	})
+	for _, sc := range c.Commands() {
+		resetFlags(sc)
 	}
 }

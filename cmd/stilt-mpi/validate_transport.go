@@ -16,7 +16,7 @@ import (
 func init() {
 	var ens, met, plot, md string
 	var recs, extra, fresh []string
-	var numpar, workers int
+	var numpar, workers, seeds, top int
 	var seed uint64
 	var excessB float64
 	cmd := &cobra.Command{
@@ -45,12 +45,40 @@ func init() {
 			if err != nil {
 				return badInput(err)
 			}
-			rep, err := transport.Validate(cmd.Context(), transport.ValidateOptions{EnsembleDir: ens, MetDir: met,
-				Receptors: recs, NumPar: numpar, Seed: seed, Params: p, Extra: ex, Fresh: fr})
+			if seeds < 1 {
+				return badInput(fmt.Errorf("validate-transport: --seeds %d, want >= 1", seeds))
+			}
+			var reps []*transport.ValidationReport
+			for k := 0; k < seeds; k++ {
+				r, err := transport.Validate(cmd.Context(), transport.ValidateOptions{EnsembleDir: ens, MetDir: met,
+					Receptors: recs, NumPar: numpar, Seed: seed + uint64(k), Params: p, Extra: ex, Fresh: fr})
+				if err != nil {
+					return err
+				}
+				reps = append(reps, r)
+			}
+			rep := reps[0]
+			rep.WriteText(cmd.OutOrStdout())
+			if seeds > 1 {
+				for k, r := range reps {
+					fmt.Fprintf(cmd.OutOrStdout(), "seed %d:", seed+uint64(k))
+					for _, res := range r.Results {
+						np := 0
+						for _, s := range res.Stats {
+							if s.Pass {
+								np++
+							}
+						}
+						fmt.Fprintf(cmd.OutOrStdout(), " %s %d/%d", res.Receptor, np, len(res.Stats))
+					}
+					fmt.Fprintln(cmd.OutOrStdout())
+				}
+			}
+			bs, err := transport.BiasScan(reps)
 			if err != nil {
 				return err
 			}
-			rep.WriteText(cmd.OutOrStdout())
+			transport.WriteBias(cmd.OutOrStdout(), bs, top)
 			if plot != "" {
 				if err := rep.PlotFootprints(plot); err != nil {
 					return err
@@ -71,6 +99,8 @@ func init() {
 	cmd.Flags().StringArrayVar(&fresh, "fresh", nil, "hycs_std runs with a receptor's ensemble settings but not in its ensemble, judged as the native run is (a baseline): NAME=DIR,DIR,... (prepared by 'validate-transport member'; replaces the embedded ones; repeatable)")
 	cmd.Flags().IntVar(&numpar, "numpar", 1000, "particles per native run")
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "random seed")
+	cmd.Flags().IntVar(&seeds, "seeds", 1, "native runs with seeds seed, seed+1, ...: the full table is printed for the first, pass counts for each, and the bias scan over all")
+	cmd.Flags().IntVar(&top, "bias-top", 20, "statistics listed in the bias scan (largest |z| first)")
 	cmd.Flags().IntVar(&workers, "workers", runtime.NumCPU(), "goroutines moving particles")
 	cmd.Flags().Float64Var(&excessB, "zi-excess-b", 0, "override the excess-temperature coefficient b of the mixed-layer diagnosis (0: default)")
 	cmd.Flags().StringVar(&plot, "plot", "", "write a PNG comparing binned footprints")

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -79,7 +80,8 @@ func TestValidateTransportMember(t *testing.T) {
 
 // TestValidateTransportFresh: receptor E prints the fresh-run baseline of
 // its five embedded fresh hycs_std runs; a --fresh value without NAME= is
-// bad input (exit 2).
+// bad input (exit 2); --seeds 2 prints both seeds' pass counts and a bias
+// scan over both, --seeds 0 is bad input.
 func TestValidateTransportFresh(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the engine on real met")
@@ -92,5 +94,13 @@ func TestValidateTransportFresh(t *testing.T) {
 	}
 	if _, code := runCLI(t, "validate-transport", "--ensemble", ens, "--met", met, "--receptor", "E", "--fresh", "/tmp/x"); code != 2 {
 		t.Errorf("--fresh without NAME=: exit %d, want 2", code)
+	}
+	// two seeds: pass counts of each and a bias scan over both
+	msg, code = runCLI(t, "validate-transport", "--ensemble", ens, "--met", met, "--receptor", "E", "--numpar", "100", "--seeds", "2")
+	if code != 0 || !regexp.MustCompile(`(?m)^seed 1: E [0-9]+/25$`).MatchString(msg) || !regexp.MustCompile(`(?m)^seed 2: E [0-9]+/25$`).MatchString(msg) || !strings.Contains(msg, "native 2 seed(s)") {
+		t.Fatalf("--seeds 2: exit %d: %s", code, msg)
+	}
+	if _, code := runCLI(t, "validate-transport", "--ensemble", ens, "--met", met, "--receptor", "E", "--seeds", "0"); code != 2 {
+		t.Errorf("--seeds 0: exit %d, want 2", code)
 	}
 }
