@@ -101,11 +101,7 @@ func caseMembers(rc, ensembleDir string) ([]member, error) {
 // runs (none for receptors without them).
 func freshMembers(rc string, opt ValidateOptions) ([]member, error) {
 	if dirs, ok := opt.Fresh[rc]; ok {
-		var out []member
-		for _, d := range dirs {
-			out = append(out, member{fsys: os.DirFS(d), dir: ".", name: d})
-		}
-		return out, nil
+		return dirMembers(dirs), nil
 	}
 	sub, err := fs.Sub(refData, "refdata")
 	if err != nil {
@@ -126,6 +122,15 @@ func freshMembers(rc string, opt ValidateOptions) ([]member, error) {
 		}
 	}
 	return out, nil
+}
+
+// dirMembers returns run directories on disk as members.
+func dirMembers(dirs []string) []member {
+	var out []member
+	for _, d := range dirs {
+		out = append(out, member{fsys: os.DirFS(d), dir: ".", name: d})
+	}
+	return out
 }
 
 // Stat is one statistic of the native run next to the ensemble range.
@@ -240,10 +245,7 @@ func Validate(ctx context.Context, opt ValidateOptions) (*ValidationReport, erro
 	}
 	sort.Strings(extra)
 	for _, rc := range extra {
-		var ms []member
-		for _, d := range opt.Extra[rc] {
-			ms = append(ms, member{fsys: os.DirFS(d), dir: ".", name: d})
-		}
+		ms := dirMembers(opt.Extra[rc])
 		if len(ms) < 2 {
 			return nil, fmt.Errorf("validate receptor %s: %d member directories, need at least 2 for a spread", rc, len(ms))
 		}
@@ -324,34 +326,42 @@ func validateOne(ctx context.Context, eng *Native, rc string, members []member, 
 		return nil, err
 	}
 	if len(fresh) > 0 {
-		f := &Fresh{Stats: len(res.Stats), Native: countPass(res.Stats)}
-		for _, m := range fresh {
-			fsim, err := simFromRun(m.fsys, m.dir, opt.MetDir)
-			if err != nil {
-				return nil, fmt.Errorf("fresh run %s: %w", m.name, err)
-			}
-			if d := sameRun(fsim, ensSim); d != "" {
-				return nil, fmt.Errorf("fresh run %s is not a run of the ensemble's settings: %s", m.name, d)
-			}
-			md, err := readMember(m.fsys, m.dir)
-			if err != nil {
-				return nil, fmt.Errorf("fresh run %s: %w", m.name, err)
-			}
-			st := judge(rc, abs(sim.NHours), md, mds)
-			if len(st) != f.Stats {
-				return nil, fmt.Errorf("fresh run %s: %d statistics, the native run has %d (different hours or settings?)", m.name, len(st), f.Stats)
-			}
-			f.Names = append(f.Names, m.name)
-			f.Passes = append(f.Passes, countPass(st))
-			vals := make([]float64, len(st))
-			for i, x := range st {
-				vals[i] = x.Value
-			}
-			f.Values = append(f.Values, vals)
+		if res.Fresh, err = judgeFresh(rc, fresh, ensSim, mds, res.Stats, opt.MetDir); err != nil {
+			return nil, err
 		}
-		res.Fresh = f
 	}
 	return res, nil
+}
+
+// judgeFresh judges each fresh run against the ensemble mds as the native
+// run (statistics nat) was judged; a fresh run of other settings is refused.
+func judgeFresh(rc string, fresh []member, ensSim Simulation, mds []*memberData, nat []Stat, metDir string) (*Fresh, error) {
+	f := &Fresh{Stats: len(nat), Native: countPass(nat)}
+	for _, m := range fresh {
+		fsim, err := simFromRun(m.fsys, m.dir, metDir)
+		if err != nil {
+			return nil, fmt.Errorf("fresh run %s: %w", m.name, err)
+		}
+		if d := sameRun(fsim, ensSim); d != "" {
+			return nil, fmt.Errorf("fresh run %s is not a run of the ensemble's settings: %s", m.name, d)
+		}
+		md, err := readMember(m.fsys, m.dir)
+		if err != nil {
+			return nil, fmt.Errorf("fresh run %s: %w", m.name, err)
+		}
+		st := judge(rc, abs(ensSim.NHours), md, mds)
+		if len(st) != f.Stats {
+			return nil, fmt.Errorf("fresh run %s: %d statistics, the native run has %d (different hours or settings?)", m.name, len(st), f.Stats)
+		}
+		f.Names = append(f.Names, m.name)
+		f.Passes = append(f.Passes, countPass(st))
+		vals := make([]float64, len(st))
+		for i, x := range st {
+			vals[i] = x.Value
+		}
+		f.Values = append(f.Values, vals)
+	}
+	return f, nil
 }
 
 // sameRun describes how run a's receptor, duration or particle number
