@@ -148,12 +148,7 @@ func (r *ValidationReport) PlotFootprints(path string) error {
 func (r *ValidationReport) WriteMarkdown(path string) error {
 	var sb strings.Builder
 	for _, res := range r.Results {
-		np := 0
-		for _, s := range res.Stats {
-			if s.Pass {
-				np++
-			}
-		}
+		np := res.Passes()
 		fmt.Fprintf(&sb, "### Receptor %s (%d native particles, %d h; ensemble %s)\n\n%d of %d statistics pass. CPU %.2f s, %.3f ms per particle-hour.\n\n",
 			res.Receptor, res.NumPar, res.Hours, strings.Join(res.Members, ", "), np, len(res.Stats), res.CPUSeconds, res.MsPerPartHour)
 		if lo := res.LeaveOneOut; lo != nil {

@@ -404,6 +404,9 @@ func (f *Fresh) Mean() float64 {
 	return float64(s) / float64(len(f.Passes))
 }
 
+// Passes returns how many of the native run's statistics pass.
+func (r *ReceptorResult) Passes() int { return countPass(r.Stats) }
+
 // countPass returns the number of statistics that pass.
 func countPass(st []Stat) int {
 	n := 0
@@ -804,12 +807,7 @@ func joinInts(v []int) string {
 // WriteText prints each statistic next to the ensemble range.
 func (r *ValidationReport) WriteText(w io.Writer) {
 	for _, res := range r.Results {
-		np := 0
-		for _, s := range res.Stats {
-			if s.Pass {
-				np++
-			}
-		}
+		np := res.Passes()
 		fmt.Fprintf(w, "receptor %s: %d particles, %d h, ensemble %s; %d/%d statistics pass; CPU %.2f s = %.3f ms per particle-hour\n",
 			res.Receptor, res.NumPar, res.Hours, strings.Join(res.Members, " "), np, len(res.Stats), res.CPUSeconds, res.MsPerPartHour)
 		fmt.Fprintf(w, "%-4s %-22s %14s %14s %14s %14s %14s  %s\n", "hour", "statistic", "native", "ens_min", "ens_max", "accept_lo", "accept_hi", "result")

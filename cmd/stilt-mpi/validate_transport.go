@@ -63,12 +63,7 @@ func init() {
 				for k, r := range reps {
 					fmt.Fprintf(cmd.OutOrStdout(), "seed %d:", seed+uint64(k))
 					for _, res := range r.Results {
-						np := 0
-						for _, s := range res.Stats {
-							if s.Pass {
-								np++
-							}
-						}
+						np := res.Passes()
 						fmt.Fprintf(cmd.OutOrStdout(), " %s %d/%d", res.Receptor, np, len(res.Stats))
 					}
 					fmt.Fprintln(cmd.OutOrStdout())
