@@ -2,9 +2,11 @@ package batch
 
 import (
 	"math"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -12,7 +14,9 @@ import (
 	"github.com/stilt-mpi/stilt-mpi/receptor"
 )
 
-func TestSceneRoundTrip(t *testing.T) {
+// testSceneMembers: three complete receptors on one grid and a failed one.
+func testSceneMembers(t *testing.T) ([]SceneMember, gridDef) {
+	t.Helper()
 	rt := time.Date(2019, 5, 30, 11, 0, 0, 0, time.UTC)
 	var members []SceneMember
 	var gd gridDef
@@ -32,6 +36,11 @@ func TestSceneRoundTrip(t *testing.T) {
 	// a failed member has no grid and must read back as zeros
 	r := receptor.FromPoints(rt, []float64{-112.1}, []float64{40.5}, []float64{10}, false)
 	members = append(members, SceneMember{Spec: SimSpec{ID: "failed", Receptor: r}, Status: StatusFailed, Error: "MISSING_MET_FILES x"})
+	return members, gd
+}
+
+func TestSceneRoundTrip(t *testing.T) {
+	members, gd := testSceneMembers(t)
 	path := filepath.Join(t.TempDir(), "s.nc")
 	if err := WriteScene(path, "s", "fp", gd, members); err != nil {
 		t.Fatal(err)
@@ -88,5 +97,46 @@ func TestSceneRoundTrip(t *testing.T) {
 				t.Errorf("ncdump -h lacks %q", want)
 			}
 		}
+	}
+}
+
+// TestSceneConcurrentWriters: several writers of the same scene at the same
+// moment (service-mode workers finishing a scene together) all succeed and
+// leave one complete file and no temp files. With one shared temp name, one
+// writer's clean-up removed another's file and no scene was left.
+func TestSceneConcurrentWriters(t *testing.T) {
+	members, gd := testSceneMembers(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "scenes", "all.nc")
+	const writers = 8
+	errs := make(chan error, writers)
+	var wg sync.WaitGroup
+	for i := 0; i < writers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- WriteScene(path, "all", "fp", gd, members)
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("writer: %v", err)
+		}
+	}
+	sc, err := ReadScene(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc.NR() != len(members) {
+		t.Fatalf("%d receptors, want %d", sc.NR(), len(members))
+	}
+	left, _ := filepath.Glob(filepath.Join(dir, "scenes", ".*"))
+	if len(left) > 0 {
+		t.Errorf("temp files left: %v", left)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm()&0o044 != 0o044 {
+		t.Errorf("scene file mode: %v %v (want group/other readable)", fi.Mode(), err)
 	}
 }
