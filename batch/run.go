@@ -17,6 +17,7 @@ import (
 	"github.com/stilt-mpi/stilt-mpi/config"
 	"github.com/stilt-mpi/stilt-mpi/decomposition"
 	"github.com/stilt-mpi/stilt-mpi/footprint"
+	"github.com/stilt-mpi/stilt-mpi/internal/atomicfile"
 	"github.com/stilt-mpi/stilt-mpi/particle"
 	"github.com/stilt-mpi/stilt-mpi/registry"
 )
@@ -199,11 +200,7 @@ func writeJSONAtomic(path string, v any) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return atomicfile.Write(path, append(b, '\n'), 0o644)
 }
 
 // prepare is rank 0's set-up: configuration, plan, registry, scheduler.

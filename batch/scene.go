@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"github.com/stilt-mpi/stilt-mpi/footprint"
+	"github.com/stilt-mpi/stilt-mpi/internal/atomicfile"
 	"github.com/stilt-mpi/stilt-mpi/netcdf"
 )
 
@@ -39,7 +40,7 @@ func WriteScene(path, scene, fpName string, grid gridDef, members []SceneMember)
 	// run may finish the same scene at the same moment and each writes the
 	// whole file; with one shared temp name one writer's clean-up removed
 	// the other's file and neither rename left a scene behind.
-	tmp, err := uniqueTemp(path)
+	tmp, err := atomicfile.Temp(path, 0o644)
 	if err != nil {
 		return err
 	}
@@ -331,7 +332,7 @@ func WriteScene(path, scene, fpName string, grid gridDef, members []SceneMember)
 	if err := f.Close(); err != nil {
 		return err
 	}
-	return os.Rename(tmp, path)
+	return atomicfile.Commit(tmp, path)
 }
 
 // gridDef is the grid shared by every footprint of one configuration.
@@ -347,21 +348,4 @@ type gridDef struct {
 func gridDefOf(g *footprint.Grid) gridDef {
 	return gridDef{Xmin: g.Xmin, Xmax: g.Xmax, Ymin: g.Ymin, Ymax: g.Ymax, Xres: g.Xres, Yres: g.Yres, Projection: g.Projection,
 		LonLat: g.IsLonLat(), SmoothFactor: g.SmoothFactor, TimeIntegrate: g.TimeIntegrate, X: g.X, Y: g.Y}
-}
-
-// uniqueTemp reserves a hidden temp name beside path (".<base>.<random>.tmp")
-// that no other writer uses (os.CreateTemp); the caller writes it with netCDF.
-func uniqueTemp(path string) (string, error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return "", err
-	}
-	// netCDF overwrites the empty file (NC_CLOBBER), which keeps the name
-	// reserved; the scene stays readable by others as before (CreateTemp
-	// makes 0600)
-	name := f.Name()
-	if err := f.Close(); err != nil {
-		return "", err
-	}
-	return name, os.Chmod(name, 0o644)
 }

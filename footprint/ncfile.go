@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/stilt-mpi/stilt-mpi/internal/atomicfile"
 	"github.com/stilt-mpi/stilt-mpi/netcdf"
 )
 
@@ -29,12 +29,10 @@ func (g *Grid) WriteNetCDF(path string, attrs map[string]any) (err error) {
 	if nx == 0 || ny == 0 || nt == 0 || len(g.Data) != nx*ny*nt {
 		return fmt.Errorf("footprint: write %s: grid has %d x %d x %d cells and %d values", path, nt, ny, nx, len(g.Data))
 	}
-	tmpf, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	tmp, err := atomicfile.Temp(path, 0o644)
 	if err != nil {
-		return fmt.Errorf("footprint: write %s: %w", path, err)
+		return fmt.Errorf("footprint: %w", err)
 	}
-	tmp := tmpf.Name()
-	tmpf.Close()
 	defer func() {
 		if err != nil {
 			os.Remove(tmp)
@@ -55,8 +53,8 @@ func (g *Grid) WriteNetCDF(path string, attrs map[string]any) (err error) {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("footprint: write %s: %w", path, err)
+	if err := atomicfile.Commit(tmp, path); err != nil {
+		return fmt.Errorf("footprint: %w", err)
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/stilt-mpi/stilt-mpi/config"
+	"github.com/stilt-mpi/stilt-mpi/internal/atomicfile"
 	"github.com/stilt-mpi/stilt-mpi/receptor"
 )
 
@@ -79,37 +80,9 @@ func WriteInputs(dir string, in Inputs) error {
 		if err := f.write(&buf); err != nil {
 			return fmt.Errorf("hysplit inputs: %s: %w", f.name, err)
 		}
-		if err := writeAtomic(path, buf.Bytes()); err != nil {
+		if err := atomicfile.Write(path, buf.Bytes(), 0o644); err != nil {
 			return fmt.Errorf("hysplit inputs: %w", err)
 		}
-	}
-	return nil
-}
-
-// writeAtomic writes data to a temporary file beside path, syncs it and
-// renames it over path.
-func writeAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, werr := f.Write(data)
-	if werr == nil {
-		werr = f.Sync()
-	}
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Chmod(tmp, 0o644)
-	}
-	if werr == nil {
-		werr = os.Rename(tmp, path)
-	}
-	if werr != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, werr)
 	}
 	return nil
 }

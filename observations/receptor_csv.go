@@ -5,11 +5,10 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
+	"github.com/stilt-mpi/stilt-mpi/internal/atomicfile"
 	"github.com/stilt-mpi/stilt-mpi/receptor"
 )
 
@@ -43,21 +42,9 @@ func WriteReceptorCSV(w io.Writer, recs []receptor.Receptor) error {
 // WriteReceptorCSVFile writes the receptor CSV atomically (temp file in the
 // same directory, then rename).
 func WriteReceptorCSVFile(path string, recs []receptor.Receptor) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // no-op after a successful rename
-	if err := WriteReceptorCSV(f, recs); err != nil {
-		f.Close()
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return os.Rename(tmp, path)
+	return atomicfile.WriteFunc(path, 0o644, func(w io.Writer) error {
+		return WriteReceptorCSV(w, recs)
+	})
 }
 
 func csvField(s string) string {

@@ -9,7 +9,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
@@ -22,6 +21,7 @@ import (
 	"github.com/parquet-go/parquet-go/encoding"
 	"github.com/parquet-go/parquet-go/format"
 
+	"github.com/stilt-mpi/stilt-mpi/internal/atomicfile"
 	"github.com/stilt-mpi/stilt-mpi/receptor"
 )
 
@@ -114,54 +114,39 @@ func WriteParquetWith(path string, tab *Table, meta map[string]string, opts Parq
 		wopts = append(wopts, parquet.KeyValueMetadata(k, all[k]))
 	}
 
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	err := atomicfile.WriteFunc(path, 0o644, func(tmp io.Writer) error {
+		w := parquet.NewWriter(tmp, wopts...)
+		cols := make([][]float64, len(names))
+		for j, n := range names {
+			cols[j] = tab.Col(n)
+		}
+		ncol := len(fields)
+		const batch = 4096
+		rows := make([]parquet.Row, 0, batch)
+		vals := make([]parquet.Value, batch*ncol)
+		base := opts.ReleaseTime.UnixNano()
+		n := tab.Len()
+		for start := 0; start < n; start += batch {
+			end := min(start+batch, n)
+			rows = rows[:0]
+			for i := start; i < end; i++ {
+				r := vals[(i-start)*ncol : (i-start+1)*ncol : (i-start+1)*ncol]
+				for j, c := range cols {
+					r[j] = parquet.DoubleValue(c[i]).Level(0, 0, j)
+				}
+				if withTime {
+					ns := base + int64(math.Round(tcol[i]*60e9))
+					r[ncol-1] = parquet.Int64Value(ns).Level(0, 0, ncol-1)
+				}
+				rows = append(rows, r)
+			}
+			if _, err := w.WriteRows(rows); err != nil {
+				return fmt.Errorf("rows %d-%d: %w", start, end-1, err)
+			}
+		}
+		return w.Close()
+	})
 	if err != nil {
-		return fmt.Errorf("particle: WriteParquet: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
-	w := parquet.NewWriter(tmp, wopts...)
-	cols := make([][]float64, len(names))
-	for j, n := range names {
-		cols[j] = tab.Col(n)
-	}
-	ncol := len(fields)
-	const batch = 4096
-	rows := make([]parquet.Row, 0, batch)
-	vals := make([]parquet.Value, batch*ncol)
-	base := opts.ReleaseTime.UnixNano()
-	n := tab.Len()
-	for start := 0; start < n; start += batch {
-		end := min(start+batch, n)
-		rows = rows[:0]
-		for i := start; i < end; i++ {
-			r := vals[(i-start)*ncol : (i-start+1)*ncol : (i-start+1)*ncol]
-			for j, c := range cols {
-				r[j] = parquet.DoubleValue(c[i]).Level(0, 0, j)
-			}
-			if withTime {
-				ns := base + int64(math.Round(tcol[i]*60e9))
-				r[ncol-1] = parquet.Int64Value(ns).Level(0, 0, ncol-1)
-			}
-			rows = append(rows, r)
-		}
-		if _, err := w.WriteRows(rows); err != nil {
-			tmp.Close()
-			return fmt.Errorf("particle: WriteParquet %s: rows %d-%d: %w", path, start, end-1, err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("particle: WriteParquet %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("particle: WriteParquet %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("particle: WriteParquet %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("particle: WriteParquet: %w", err)
 	}
 	return nil

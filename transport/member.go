@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stilt-mpi/stilt-mpi/internal/atomicfile"
 	"github.com/stilt-mpi/stilt-mpi/particle"
 )
 
@@ -147,7 +148,7 @@ func WriteMemberStats(dir string, tab *particle.Table, info MemberInfo) error {
 		}
 		sb.WriteString("\n")
 	}
-	if err := writeAtomic(filepath.Join(dir, "hourly_stats.csv"), []byte(sb.String())); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, "hourly_stats.csv"), []byte(sb.String()), 0o644); err != nil {
 		return err
 	}
 	sb.Reset()
@@ -163,7 +164,7 @@ func WriteMemberStats(dir string, tab *particle.Table, info MemberInfo) error {
 		i, j := c%b.NX, c/b.NX
 		fmt.Fprintf(&sb, "%.2f,%.2f,%s\n", b.Lon0+(float64(i)+0.5)*b.Res, b.Lat0+(float64(j)+0.5)*b.Res, strconv.FormatFloat(v, 'g', 10, 64))
 	}
-	if err := writeAtomic(filepath.Join(dir, "foot_binned.csv"), []byte(sb.String())); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, "foot_binned.csv"), []byte(sb.String()), 0o644); err != nil {
 		return err
 	}
 	ctl := info.Control
@@ -180,17 +181,5 @@ func WriteMemberStats(dir string, tab *particle.Table, info MemberInfo) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(filepath.Join(dir, "summary.json"), append(data, '\n'))
-}
-
-func writeAtomic(path string, data []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.Write(filepath.Join(dir, "summary.json"), append(data, '\n'), 0o644)
 }

@@ -2,9 +2,8 @@ package transport
 
 import (
 	"fmt"
+	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -13,6 +12,8 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
+
+	"github.com/stilt-mpi/stilt-mpi/internal/atomicfile"
 )
 
 // logGrid is a zoomed window of a Binned footprint as log10 values
@@ -129,19 +130,13 @@ func (r *ValidationReport) PlotFootprints(path string) error {
 			plots[k][c].Draw(canvases[k][c])
 		}
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".footprints-*.png")
-	if err != nil {
+	if err := atomicfile.WriteFunc(path, 0o644, func(w io.Writer) error {
+		_, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(w)
+		return err
+	}); err != nil {
 		return fmt.Errorf("plot footprints: %w", err)
 	}
-	defer os.Remove(tmp.Name())
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(tmp); err != nil {
-		tmp.Close()
-		return fmt.Errorf("plot footprints: write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return nil
 }
 
 // WriteMarkdown writes the comparison tables (atomically).
@@ -174,17 +169,5 @@ func (r *ValidationReport) WriteMarkdown(path string) error {
 		}
 		sb.WriteString("\n")
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".validate-*.md")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.WriteString(sb.String()); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.Write(path, []byte(sb.String()), 0o644)
 }

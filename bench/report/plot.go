@@ -8,6 +8,8 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+
+	"github.com/stilt-mpi/stilt-mpi/internal/atomicfile"
 )
 
 // PlotEfficiency writes a PNG of parallel efficiency against MPI ranks, with
@@ -55,5 +57,5 @@ func PlotEfficiency(rows []Row, path string) error {
 	if _, err := wt.WriteTo(&buf); err != nil {
 		return fmt.Errorf("plot %s: %w", path, err)
 	}
-	return writeAtomic(path, buf.Bytes())
+	return atomicfile.Write(path, buf.Bytes(), 0o644)
 }

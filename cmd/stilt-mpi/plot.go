@@ -3,14 +3,16 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/stilt-mpi/stilt-mpi/batch"
 	"image/color"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
+	"github.com/stilt-mpi/stilt-mpi/batch"
 	"github.com/stilt-mpi/stilt-mpi/footprint"
+	"github.com/stilt-mpi/stilt-mpi/internal/atomicfile"
 	"github.com/stilt-mpi/stilt-mpi/netcdf"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette"
@@ -198,20 +200,13 @@ func plotFootprint(in, out string, layer, rec int, logScale bool) error {
 	p.Draw(left)
 	cb.Draw(right)
 
-	tmp, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".tmp*")
-	if err != nil {
+	if err := atomicfile.WriteFunc(out, 0o644, func(w io.Writer) error {
+		_, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(w)
 		return err
+	}); err != nil {
+		return fmt.Errorf("plot: %w", err)
 	}
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(tmp); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return fmt.Errorf("plot: writing %s: %w", out, err)
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), out)
+	return nil
 }
 
 func init() {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/stilt-mpi/stilt-mpi/bench/report"
 	"github.com/stilt-mpi/stilt-mpi/config"
+	"github.com/stilt-mpi/stilt-mpi/internal/atomicfile"
 	"github.com/stilt-mpi/stilt-mpi/slurm"
 )
 
@@ -311,7 +312,7 @@ func runSlurm(cmd *cobra.Command, runToml string, f slurmFlags) error {
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return err
 		}
-		if err := slurmWriteFile(p, []byte(s.Text), 0o755); err != nil {
+		if err := atomicfile.Write(p, []byte(s.Text), 0o755); err != nil {
 			return err
 		}
 		paths[s.Name] = p
@@ -381,26 +382,6 @@ func slurmAbs(p string) string {
 		return a
 	}
 	return p
-}
-
-func slurmWriteFile(path string, data []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 func newBenchCmd() *cobra.Command {
