@@ -26,7 +26,7 @@ import (
 type ValidateOptions struct {
 	EnsembleDir string   // /work/shared/hysplit-ensemble
 	MetDir      string   // /work/shared/met
-	Receptors   []string // "A", "D" (default both)
+	Receptors   []string // built-in receptors (default all nine, unless Extra names some)
 	NumPar      int      // particles per native run (default 1000, as the ensemble)
 	Seed        uint64
 	Params      Params // zero value: DefaultParams()
@@ -218,7 +218,7 @@ func Validate(ctx context.Context, opt ValidateOptions) (*ValidationReport, erro
 	if opt.NumPar <= 0 {
 		opt.NumPar = 1000
 	}
-	if len(opt.Receptors) == 0 {
+	if len(opt.Receptors) == 0 && len(opt.Extra) == 0 {
 		opt.Receptors = []string{"A", "A4", "D", "E", "F", "G", "H", "I", "J"}
 	}
 	if opt.Params.ZTop == 0 {

@@ -3,6 +3,7 @@ package main
 import (
 	"compress/gzip"
 	"encoding/csv"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -102,5 +103,28 @@ func TestValidateTransportFresh(t *testing.T) {
 	}
 	if _, code := runCLI(t, "validate-transport", "--ensemble", ens, "--met", met, "--receptor", "E", "--seeds", "0"); code != 2 {
 		t.Errorf("--seeds 0: exit %d, want 2", code)
+	}
+}
+
+// TestValidateTransportMembersOnly: --receptor ” with --members runs only
+// the named receptor (how a receptor of one's own is judged), not the
+// built-in nine.
+func TestValidateTransportMembersOnly(t *testing.T) {
+	k4 := testenv.Shared(t, "hysplit-ensemble", "krand4")
+	var dirs []string
+	for i := 1; i <= 3; i++ {
+		dirs = append(dirs, filepath.Join(k4, fmt.Sprintf("K4D_run%d", i)))
+	}
+	met := testenv.Shared(t, "met")
+	msg, code := runCLI(t, "validate-transport", "--ensemble", filepath.Dir(k4), "--met", met, "--receptor", "",
+		"--members", "Z="+strings.Join(dirs, ","), "--numpar", "100")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, msg)
+	}
+	if !strings.Contains(msg, "receptor Z: 100 particles, 5 h") {
+		t.Errorf("no table for receptor Z:\n%s", msg)
+	}
+	if strings.Contains(msg, "receptor A:") || strings.Contains(msg, "receptor D:") {
+		t.Errorf("built-in receptors ran although --receptor is empty:\n%s", msg)
 	}
 }
