@@ -418,7 +418,7 @@ func (s *registrySink) Commit(r Result) error { return s.CommitBatch([]Result{r}
 func (s *registrySink) CommitBatch(rs []Result) error {
 	rrs := make([]registry.Result, len(rs))
 	for i, r := range rs {
-		rrs[i] = s.toRegistry(r)
+		rrs[i] = r.ToRegistry(s.runID)
 	}
 	if err := s.store.CommitResults(context.Background(), rrs); err != nil {
 		return err
@@ -437,8 +437,11 @@ func (s *registrySink) CommitBatch(rs []Result) error {
 	return nil
 }
 
-func (s *registrySink) toRegistry(r Result) registry.Result {
-	rr := registry.Result{SimID: r.SimID, RunID: s.runID, Rank: r.Rank, Host: r.Host, Engine: r.Engine,
+// ToRegistry converts a result to the registry's form: complete,
+// complete-empty and failed map to themselves, anything else (interrupted)
+// to pending; outputs become blobs sorted by name.
+func (r Result) ToRegistry(runID string) registry.Result {
+	rr := registry.Result{SimID: r.SimID, RunID: runID, Rank: r.Rank, Host: r.Host, Engine: r.Engine,
 		StartedAt: time.Unix(0, r.Started).UTC(), FinishedAt: time.Unix(0, r.Finished).UTC(),
 		TransportS: r.TransportSec, FootprintS: r.FootprintSec, ErrorClass: r.ErrClass, ErrorMessage: r.ErrMsg}
 	switch r.Status {

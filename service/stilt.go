@@ -12,40 +12,20 @@ import (
 	"github.com/stilt-mpi/stilt-mpi/registry"
 )
 
-// ToRegistryResult converts a batch result to the registry's form, with the
-// same mapping as the batch run's registry sink: complete, complete-empty
-// and failed map to themselves, anything else (interrupted) to pending;
-// outputs become blobs sorted by name.
+// ToRegistryResult converts a batch result to the registry's form
+// (batch.Result.ToRegistry, the batch run's mapping); a worker's result
+// without start or finish time keeps zero times, and an interrupted one
+// (pending again) gets the error class "interrupted".
 func ToRegistryResult(r batch.Result, runID string) registry.Result {
-	rr := registry.Result{SimID: r.SimID, RunID: runID, Rank: r.Rank, Host: r.Host, Engine: r.Engine,
-		StartedAt: time.Unix(0, r.Started).UTC(), FinishedAt: time.Unix(0, r.Finished).UTC(),
-		TransportS: r.TransportSec, FootprintS: r.FootprintSec, ErrorClass: r.ErrClass, ErrorMessage: r.ErrMsg}
+	rr := r.ToRegistry(runID)
 	if r.Started == 0 {
 		rr.StartedAt = time.Time{}
 	}
 	if r.Finished == 0 {
 		rr.FinishedAt = time.Time{}
 	}
-	switch r.Status {
-	case batch.StatusComplete:
-		rr.Status = registry.StatusComplete
-	case batch.StatusCompleteEmpty:
-		rr.Status = registry.StatusCompleteEmpty
-	case batch.StatusFailed:
-		rr.Status = registry.StatusFailed
-	default:
-		rr.Status = registry.StatusPending
-		if rr.ErrorClass == "" {
-			rr.ErrorClass = "interrupted"
-		}
-	}
-	names := make([]string, 0, len(r.Outputs))
-	for k := range r.Outputs {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
-		rr.Blobs = append(rr.Blobs, registry.Blob{Name: k, Data: r.Outputs[k]})
+	if rr.Status == registry.StatusPending && rr.ErrorClass == "" {
+		rr.ErrorClass = "interrupted"
 	}
 	return rr
 }
