@@ -14,6 +14,7 @@ import (
 
 	"github.com/stilt-mpi/stilt-mpi/objstore"
 	"github.com/stilt-mpi/stilt-mpi/objstore/objstoretest"
+	"github.com/stilt-mpi/stilt-mpi/registry"
 )
 
 // soloWorldDouble is a test double World of one rank (rank 0 computes
@@ -142,7 +143,12 @@ func TestRunUploadsToObjectStore(t *testing.T) {
 	}
 
 	// `export --per-sim` uploads the R-STILT-style footprint files too
-	if err := Export(ctx, cfg, "", true, &log); err != nil {
+	reg, err := registry.OpenReadOnly(cfg.RegistryPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reg.Close()
+	if err := Export(ctx, cfg, reg, "", true, &log); err != nil {
 		t.Fatalf("export: %v\n%s", err, log.String())
 	}
 	foots, _ := filepath.Glob(filepath.Join(cfg.OutputDir(), "simulations", "*", "*_foot.nc"))

@@ -469,7 +469,7 @@ func (r Result) ToRegistry(runID string) registry.Result {
 // writes <output>/scenes/<scene>[_<footprint>].nc when a scene is done.
 type sceneState struct {
 	cfg     *config.Config
-	store   *registry.SQLite
+	store   registry.Store
 	write   bool
 	order   []string
 	members map[string][]SimSpec
@@ -487,7 +487,7 @@ type sceneState struct {
 	Written  int
 }
 
-func newSceneState(cfg *config.Config, store *registry.SQLite, specs []SimSpec, write bool) (*sceneState, error) {
+func newSceneState(cfg *config.Config, store registry.Store, specs []SimSpec, write bool) (*sceneState, error) {
 	ids, by := Scenes(specs)
 	st := &sceneState{cfg: cfg, store: store, write: write && len(cfg.Footprints()) > 0, order: ids, members: by,
 		open: map[string]map[string]bool{}, sceneOf: map[string]string{}}

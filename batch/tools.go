@@ -64,15 +64,12 @@ func Merge(ctx context.Context, cfg *config.Config, log io.Writer) error {
 	return st.writeReady(false)
 }
 
-// Export rebuilds scene files from the registry (one scene, or all finished
-// ones) and, with perSim, writes R-STILT-style <sim_id>_foot.nc files under
-// <output>/simulations/<sim_id>/.
-func Export(ctx context.Context, cfg *config.Config, scene string, perSim bool, log io.Writer) error {
-	store, err := registry.OpenReadOnly(cfg.RegistryPath())
-	if err != nil {
-		return err
-	}
-	defer store.Close()
+// Export rebuilds scene files from the registry store (one scene, or all
+// finished ones) and, with perSim, writes R-STILT-style <sim_id>_foot.nc
+// files under <output>/simulations/<sim_id>/. The store is the run's SQLite
+// registry (registry.OpenReadOnly(cfg.RegistryPath())) or, in service mode,
+// its PostgreSQL one.
+func Export(ctx context.Context, cfg *config.Config, store registry.Store, scene string, perSim bool, log io.Writer) error {
 	specs, err := Plan(cfg)
 	if err != nil {
 		return BadInputError{err}

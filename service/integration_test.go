@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -130,5 +131,53 @@ func TestPullWorkersMatchRun(t *testing.T) {
 	c, _ := q.Counts(ctx)
 	if c.ByStatus[registry.StatusComplete] != 4 {
 		t.Fatalf("counts %+v", c.ByStatus)
+	}
+}
+
+// TestSceneWriteFailureFailsWorker: when the scene file cannot be written
+// (here a regular file stands where the scenes directory goes), the worker
+// commits every simulation but exits with an error that says how to rebuild
+// the scene files; `export` then rebuilds them from the registry.
+func TestSceneWriteFailureFailsWorker(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs 4 native simulations; skipped with -short")
+	}
+	url := pgtest.URL(t)
+	ctx := context.Background()
+	t.Setenv("TMPDIR", t.TempDir())
+	cfg, err := batch.LoadConfig(demoProject(t, fmt.Sprintf("\n[registry]\nurl = %q\n", url)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	scenes := filepath.Join(cfg.OutputDir(), "scenes")
+	if err := os.MkdirAll(cfg.OutputDir(), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(scenes, []byte("not a directory"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	q := openQueue(t, url, registry.PostgresOptions{})
+	if rep, err := Register(ctx, q, cfg, ""); err != nil || rep.Inserted != 4 {
+		t.Fatalf("register: %+v %v", rep, err)
+	}
+	var log strings.Builder
+	rep, err := RunWorker(ctx, cfg, WorkerConfig{RegistryURL: url, Options: Options{WorkerID: "w0", Log: &log}})
+	if err == nil || !strings.Contains(err.Error(), "stilt-mpi export") {
+		t.Fatalf("worker error %v, want one naming `stilt-mpi export`\n%s", err, log.String())
+	}
+	if rep.Complete != 4 || rep.HookFailed == 0 {
+		t.Fatalf("report %+v", rep)
+	}
+	if c, _ := q.Counts(ctx); c.ByStatus[registry.StatusComplete] != 4 {
+		t.Fatalf("counts %+v: the results must stay committed", c.ByStatus)
+	}
+	os.Remove(scenes)
+	if err := batch.Export(ctx, cfg, q, "", false, io.Discard); err != nil {
+		t.Fatalf("export: %v", err)
+	}
+	for _, fp := range cfg.Footprints() {
+		if _, err := os.Stat(batch.ScenePath(cfg, batch.DefaultScene, fp.Name)); err != nil {
+			t.Errorf("export did not rebuild the scene file: %v", err)
+		}
 	}
 }

@@ -1,11 +1,13 @@
 package service
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -76,5 +78,24 @@ func TestMPIRunDrainsQueue(t *testing.T) {
 	c, _ := store.Counts(context.Background())
 	if c.ByStatus[registry.StatusComplete] != len(specs) {
 		t.Errorf("after rerun: %+v", c.ByStatus)
+	}
+
+	// `status` and `export` read the PostgreSQL registry named in run.toml:
+	// export rebuilds a lost scene file byte for byte
+	st, err := exec.CommandContext(ctx, bin, "status", cfgPath).CombinedOutput()
+	if err != nil || !strings.Contains(string(st), "complete") {
+		t.Errorf("status: %v\n%s", err, st)
+	}
+	scene := batch.ScenePath(cfg, batch.DefaultScene, cfg.Footprints()[0].Name)
+	before, err := os.ReadFile(scene)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(scene)
+	if ex, err := exec.CommandContext(ctx, bin, "export", cfgPath).CombinedOutput(); err != nil {
+		t.Fatalf("export: %v\n%s", err, ex)
+	}
+	if after, err := os.ReadFile(scene); err != nil || !bytes.Equal(before, after) {
+		t.Errorf("export rebuilt %s: %v; byte-identical: %v", scene, err, bytes.Equal(before, after))
 	}
 }

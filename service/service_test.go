@@ -496,6 +496,36 @@ func TestPanicRecordedAsFailure(t *testing.T) {
 	}
 }
 
+// TestHookFailureCounted: an OnCommitted failure (a scene file not written)
+// does not undo the committed result, is counted in the report and logged
+// with the simulation's id.
+func TestHookFailureCounted(t *testing.T) {
+	q, _ := newQueue(t, 3)
+	var log strings.Builder
+	hook := func(ctx context.Context, sim registry.Simulation, r registry.Result) error {
+		if sim.SimID == "sim_0001" {
+			return errors.New("scene s: disk full (test double)")
+		}
+		return nil
+	}
+	rep, err := Drain(context.Background(), q, func(ctx context.Context, sim registry.Simulation) registry.Result {
+		return expectedResult(sim.SimID)
+	}, Options{OnCommitted: hook, Log: &log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.HookFailed != 1 || rep.Claimed != 3 {
+		t.Fatalf("report %+v, want 1 hook failure of 3", rep)
+	}
+	if !strings.Contains(log.String(), "after sim_0001: scene s: disk full") {
+		t.Errorf("log lacks the failure:\n%s", log.String())
+	}
+	g, _ := q.Get(context.Background(), "sim_0001")
+	if want := expectedResult("sim_0001").Status; g.Status != want {
+		t.Errorf("sim_0001 %s, want %s: the result stays committed", g.Status, want)
+	}
+}
+
 // TestLostLeaseCancelsSimulation: when a heartbeat finds that another
 // worker now holds the running simulation, the worker cancels it and does
 // not record its result.

@@ -78,6 +78,7 @@ type Report struct {
 	Failed      int
 	Interrupted int // handed back as pending (released on shutdown or requeued)
 	LeaseLost   int // results refused because the claim had expired
+	HookFailed  int // OnCommitted errors (e.g. a scene file not written); the results themselves are committed
 }
 
 // commitTimeout bounds registry writes made after shutdown began.
@@ -283,6 +284,7 @@ func process(ctx context.Context, q registry.Queue, run RunFunc, o Options, sims
 			}
 			if err == nil && o.OnCommitted != nil {
 				if herr := o.OnCommitted(cctx, sim, r); herr != nil {
+					rep.HookFailed++
 					fmt.Fprintf(o.Log, "worker %s: after %s: %v\n", o.WorkerID, sim.SimID, herr)
 				}
 			}

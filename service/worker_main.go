@@ -112,6 +112,12 @@ func RunWorker(ctx context.Context, cfg *config.Config, wc WorkerConfig) (Report
 	} else {
 		rep, err = Drain(ctx, q, runFn, wc.Options)
 	}
+	if err == nil && rep.HookFailed > 0 {
+		// every result is committed, but an output the run promises is
+		// missing: not a clean exit
+		err = fmt.Errorf("worker %s: %d scene file write(s) failed (logged above); every result is in the registry: rebuild the scene files with `stilt-mpi export %s`",
+			wc.WorkerID, rep.HookFailed, cfg.Path)
+	}
 	status := registry.RunComplete
 	switch {
 	case err != nil:

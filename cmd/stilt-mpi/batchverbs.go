@@ -7,11 +7,14 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
 	"github.com/stilt-mpi/stilt-mpi/batch"
+	"github.com/stilt-mpi/stilt-mpi/config"
 	"github.com/stilt-mpi/stilt-mpi/registry"
+	"github.com/stilt-mpi/stilt-mpi/service"
 )
 
 // asExit maps batch errors onto the CLI's exit codes.
@@ -35,17 +38,10 @@ func init() {
 				return asExit(err)
 			}
 			ctx := context.Background()
-			var store registry.Store
-			where := cfg.RegistryPath()
-			if cfg.Registry.URL != "" {
-				where = "[registry] url"
-				store, err = registry.OpenURL(ctx, cfg.Registry.URL) // PostgreSQL (service mode)
-			} else {
-				store, err = registry.OpenReadOnly(cfg.RegistryPath())
-			}
+			store, err := openRunRegistry(ctx, cfg)
 			if err != nil {
 				writeSlurmStatus(cmd.OutOrStdout(), cfg.OutputDir()) // a pending job has no registry yet
-				return fmt.Errorf("%s: %w (has `stilt-mpi run` been started?)", where, err)
+				return err
 			}
 			defer store.Close()
 			counts, err := store.Counts(ctx)
@@ -113,7 +109,13 @@ func init() {
 			if err != nil {
 				return asExit(err)
 			}
-			return asExit(batch.Export(context.Background(), cfg, scene, perSim, cmd.ErrOrStderr()))
+			ctx := context.Background()
+			store, err := openRunRegistry(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			return asExit(batch.Export(ctx, cfg, store, scene, perSim, cmd.ErrOrStderr()))
 		},
 	}
 	export.Flags().StringVar(&scene, "scene", "", "only this scene")
@@ -151,4 +153,19 @@ func init() {
 	simulate.Flags().BoolVar(&dry, "dry-run", false, "stop after writing the run directory")
 	rootCmd.AddCommand(simulate)
 	_ = os.Stderr
+}
+
+// openRunRegistry opens the registry of a run for reading: its PostgreSQL
+// registry in service mode ($STILT_REGISTRY_URL or
+// [registry] url, resolved as the workers do), else the SQLite file,
+// read-only (safe while the run writes). The error names the registry.
+func openRunRegistry(ctx context.Context, cfg *config.Config) (registry.Store, error) {
+	if url := service.RegistryURL(cfg, ""); !strings.HasPrefix(url, "sqlite://") {
+		return registry.OpenURL(ctx, url) // its errors name the URL, without password
+	}
+	store, err := registry.OpenReadOnly(cfg.RegistryPath())
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w (has `stilt-mpi run` been started?)", cfg.RegistryPath(), err)
+	}
+	return store, nil
 }
