@@ -181,7 +181,7 @@ func TestDiagLOOStats(t *testing.T) {
 		}
 		mds = append(mds, md)
 	}
-	sim, err := simFromRun(ms[0].fsys, ms[0].dir, "/work/shared/met")
+	sim, err := simFromRun(ms[0].fsys, ms[0].dir, "/work/shared/met", DefaultParams())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/stilt-mpi/stilt-mpi/internal/atomicfile"
 	"github.com/stilt-mpi/stilt-mpi/particle"
+	"github.com/stilt-mpi/stilt-mpi/receptor"
 )
 
 // refData holds reference hycs_std statistics made in this project
@@ -24,12 +25,22 @@ import (
 var refData embed.FS
 
 // Control is what the validation needs from a HYSPLIT CONTROL file: the
-// first release point, the run length and the met file names.
+// release points, the run length, vertical motion option, model top and the
+// met file names.
 type Control struct {
-	Time        time.Time
-	Lat, Lon, Z float64 // first release point
-	NHours      int     // run length, negative backward
-	MetFiles    []string
+	Time           time.Time
+	Lat, Lon, Z    float64   // first release point
+	Lats, Lons, Zs []float64 // every release point, in order
+	NHours         int       // run length, negative backward
+	VertMotion     int       // 0: the data's vertical velocity
+	ZTop           float64   // model top (m AGL)
+	MetFiles       []string
+}
+
+// Receptor is the release of the run: one point, a column (two points at one
+// place) or several points, as receptor.FromPoints reads them.
+func (c *Control) Receptor() receptor.Receptor {
+	return receptor.FromPoints(c.Time, c.Lons, c.Lats, c.Zs, false)
 }
 
 // ReadControl parses a HYSPLIT CONTROL file.
@@ -73,20 +84,31 @@ func readControl(fsys fs.FS, name string) (*Control, error) {
 	if len(lines) < 2+nloc+4 {
 		return nil, fmt.Errorf("%s: truncated before the met file count", name)
 	}
-	pf := strings.Fields(lines[2])
-	if len(pf) < 3 {
-		return nil, fmt.Errorf("%s line 3: release point %q: expected \"lat lon height\"", name, lines[2])
-	}
-	for i, dst := range []*float64{&c.Lat, &c.Lon, &c.Z} {
-		if *dst, err = strconv.ParseFloat(pf[i], 64); err != nil {
-			return nil, fmt.Errorf("%s line 3: release point %q: field %d is not a number", name, lines[2], i+1)
+	for k := 0; k < nloc; k++ {
+		pf := strings.Fields(lines[2+k])
+		if len(pf) < 3 {
+			return nil, fmt.Errorf("%s line %d: release point %q: expected \"lat lon height\"", name, 3+k, lines[2+k])
 		}
+		var v [3]float64
+		for i := range v {
+			if v[i], err = strconv.ParseFloat(pf[i], 64); err != nil {
+				return nil, fmt.Errorf("%s line %d: release point %q: field %d is not a number", name, 3+k, lines[2+k], i+1)
+			}
+		}
+		c.Lats, c.Lons, c.Zs = append(c.Lats, v[0]), append(c.Lons, v[1]), append(c.Zs, v[2])
 	}
+	c.Lat, c.Lon, c.Z = c.Lats[0], c.Lons[0], c.Zs[0]
 	i := 2 + nloc
 	if c.NHours, err = strconv.Atoi(lines[i]); err != nil {
 		return nil, fmt.Errorf("%s line %d: run hours %q: expected an integer", name, i+1, lines[i])
 	}
-	i += 3 // vertical motion, model top
+	if c.VertMotion, err = strconv.Atoi(lines[i+1]); err != nil {
+		return nil, fmt.Errorf("%s line %d: vertical motion option %q: expected an integer", name, i+2, lines[i+1])
+	}
+	if c.ZTop, err = strconv.ParseFloat(lines[i+2], 64); err != nil {
+		return nil, fmt.Errorf("%s line %d: model top %q: expected a number (m)", name, i+3, lines[i+2])
+	}
+	i += 3
 	nf, err := strconv.Atoi(lines[i])
 	if err != nil || nf < 1 {
 		return nil, fmt.Errorf("%s line %d: number of met files %q: expected a positive integer", name, i+1, lines[i])

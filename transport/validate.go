@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/stilt-mpi/stilt-mpi/particle"
-	"github.com/stilt-mpi/stilt-mpi/receptor"
 )
 
 // ValidateOptions configures Validate.
@@ -27,7 +26,7 @@ type ValidateOptions struct {
 	EnsembleDir string   // /work/shared/hysplit-ensemble
 	MetDir      string   // /work/shared/met
 	Receptors   []string // built-in receptors (default all nine, unless Extra names some)
-	NumPar      int      // particles per native run (default 1000, as the ensemble)
+	NumPar      int      // particles per native run (0: the ensemble's NUMPAR)
 	Seed        uint64
 	Params      Params // zero value: DefaultParams()
 	// Extra adds receptors judged against hycs_std runs made elsewhere:
@@ -215,9 +214,6 @@ func newStat(rec, name string, hour int, v float64, ens []float64) Stat {
 // Validate runs the native engine on the ensemble receptors with the
 // ensemble's settings and compares each statistic with the hycs_std spread.
 func Validate(ctx context.Context, opt ValidateOptions) (*ValidationReport, error) {
-	if opt.NumPar <= 0 {
-		opt.NumPar = 1000
-	}
 	if len(opt.Receptors) == 0 && len(opt.Extra) == 0 {
 		opt.Receptors = []string{"A", "A4", "D", "E", "F", "G", "H", "I", "J"}
 	}
@@ -274,18 +270,33 @@ type nativeRun struct {
 }
 
 func validateOne(ctx context.Context, eng *Native, rc string, members []member, opt ValidateOptions, tables map[string]*nativeRun) (*ReceptorResult, error) {
-	sim, err := simFromRun(members[0].fsys, members[0].dir, opt.MetDir)
+	// the native run takes the members' settings (CONTROL, SETUP.CFG) on
+	// top of opt.Params; every member must have the same ones
+	sim, err := simFromRun(members[0].fsys, members[0].dir, opt.MetDir, opt.Params)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("member %s: %w", members[0].name, err)
 	}
 	ensSim := sim
 	sim.ID = rc
-	sim.NumPar = opt.NumPar
+	if opt.NumPar > 0 {
+		sim.NumPar = opt.NumPar
+	}
+	if sim.NumPar <= 0 {
+		return nil, fmt.Errorf("member %s: no NUMPAR in SETUP.CFG or summary.json", members[0].name)
+	}
 	sim.Seed = opt.Seed
-	sim.Params = opt.Params
 	var mds []*memberData
 	var names []string
 	for _, m := range members {
+		if m.name != members[0].name {
+			msim, err := simFromRun(m.fsys, m.dir, opt.MetDir, opt.Params)
+			if err != nil {
+				return nil, fmt.Errorf("member %s: %w", m.name, err)
+			}
+			if d := sameRun(msim, ensSim); d != "" {
+				return nil, fmt.Errorf("member %s is not a run of %s's settings: %s", m.name, members[0].name, d)
+			}
+		}
 		names = append(names, m.name)
 		md, err := readMember(m.fsys, m.dir)
 		if err != nil {
@@ -293,7 +304,7 @@ func validateOne(ctx context.Context, eng *Native, rc string, members []member, 
 		}
 		mds = append(mds, md)
 	}
-	key := fmt.Sprintf("%v|%v|%v|%v|%d", sim.Receptor.Time, sim.Receptor.Lats, sim.Receptor.Lons, sim.Receptor.Heights, sim.NHours)
+	key := fmt.Sprintf("%v|%v|%v|%v|%d|%d|%+v", sim.Receptor.Time, sim.Receptor.Lats, sim.Receptor.Lons, sim.Receptor.Heights, sim.NHours, sim.NumPar, sim.Params)
 	nr := tables[key]
 	if nr == nil {
 		cpu0 := cpuSeconds()
@@ -326,7 +337,7 @@ func validateOne(ctx context.Context, eng *Native, rc string, members []member, 
 		return nil, err
 	}
 	if len(fresh) > 0 {
-		if res.Fresh, err = judgeFresh(rc, fresh, ensSim, mds, res.Stats, opt.MetDir); err != nil {
+		if res.Fresh, err = judgeFresh(rc, fresh, ensSim, mds, res.Stats, opt.MetDir, opt.Params); err != nil {
 			return nil, err
 		}
 	}
@@ -335,10 +346,10 @@ func validateOne(ctx context.Context, eng *Native, rc string, members []member, 
 
 // judgeFresh judges each fresh run against the ensemble mds as the native
 // run (statistics nat) was judged; a fresh run of other settings is refused.
-func judgeFresh(rc string, fresh []member, ensSim Simulation, mds []*memberData, nat []Stat, metDir string) (*Fresh, error) {
+func judgeFresh(rc string, fresh []member, ensSim Simulation, mds []*memberData, nat []Stat, metDir string, base Params) (*Fresh, error) {
 	f := &Fresh{Stats: len(nat), Native: countPass(nat)}
 	for _, m := range fresh {
-		fsim, err := simFromRun(m.fsys, m.dir, metDir)
+		fsim, err := simFromRun(m.fsys, m.dir, metDir, base)
 		if err != nil {
 			return nil, fmt.Errorf("fresh run %s: %w", m.name, err)
 		}
@@ -364,19 +375,22 @@ func judgeFresh(rc string, fresh []member, ensSim Simulation, mds []*memberData,
 	return f, nil
 }
 
-// sameRun describes how run a's receptor, duration or particle number
-// differs from b's ("" when they agree).
+// sameRun describes how run a's receptor, duration, particle number or
+// physics settings differ from b's ("" when they agree).
 func sameRun(a, b Simulation) string {
 	ra, rb := a.Receptor, b.Receptor
 	switch {
 	case !ra.Time.Equal(rb.Time):
 		return fmt.Sprintf("receptor time %s, ensemble %s", ra.Time.Format(time.RFC3339), rb.Time.Format(time.RFC3339))
-	case ra.Lats[0] != rb.Lats[0] || ra.Lons[0] != rb.Lons[0] || ra.Heights[0] != rb.Heights[0]:
-		return fmt.Sprintf("receptor %g N %g E %g m, ensemble %g N %g E %g m", ra.Lats[0], ra.Lons[0], ra.Heights[0], rb.Lats[0], rb.Lons[0], rb.Heights[0])
+	case fmt.Sprint(ra.Lats, ra.Lons, ra.Heights) != fmt.Sprint(rb.Lats, rb.Lons, rb.Heights):
+		return fmt.Sprintf("release at %v N %v E %v m, ensemble %v N %v E %v m", ra.Lats, ra.Lons, ra.Heights, rb.Lats, rb.Lons, rb.Heights)
 	case a.NHours != b.NHours:
 		return fmt.Sprintf("%d h, ensemble %d h", a.NHours, b.NHours)
 	case a.NumPar != b.NumPar:
 		return fmt.Sprintf("%d particles, ensemble %d", a.NumPar, b.NumPar)
+	}
+	if d := physicsDiff(a.Params, b.Params); d != "" {
+		return d + " of the ensemble"
 	}
 	return ""
 }
@@ -680,17 +694,16 @@ func fmsNonZero(a, b []float64) float64 {
 	return inter / union
 }
 
-// simFromRun builds the simulation of an ensemble run from its summary.json
-// (receptor) and CONTROL (met file names).
-func simFromRun(fsys fs.FS, dir, metDir string) (Simulation, error) {
+// simFromRun builds the simulation of a hycs_std run from its CONTROL
+// (release, start, run length, vertical motion, model top, met files under
+// metDir) and SETUP.CFG (physics settings applied to base, NUMPAR), so that
+// the native engine runs with the run's own settings; summary.json's
+// receptor must agree with CONTROL.
+func simFromRun(fsys fs.FS, dir, metDir string, base Params) (Simulation, error) {
 	var s struct {
 		NumPar   int `json:"numpar"`
 		Receptor struct {
-			Time   string  `json:"time"`
-			Lat    float64 `json:"lat"`
-			Lon    float64 `json:"lon"`
-			Zagl   float64 `json:"zagl"`
-			NHours int     `json:"n_hours"`
+			Time string `json:"time"`
 		} `json:"receptor"`
 	}
 	sumPath := path.Join(dir, "summary.json")
@@ -701,22 +714,28 @@ func simFromRun(fsys fs.FS, dir, metDir string) (Simulation, error) {
 	if err := json.Unmarshal(data, &s); err != nil {
 		return Simulation{}, fmt.Errorf("%s: %w", sumPath, err)
 	}
-	t, err := time.Parse("06 01 02 15 04", s.Receptor.Time)
-	if err != nil {
-		return Simulation{}, fmt.Errorf("%s: receptor time %q: expected \"YY MM DD HH MM\": %w", sumPath, s.Receptor.Time, err)
-	}
 	ctl, err := readControl(fsys, path.Join(dir, "CONTROL"))
 	if err != nil {
 		return Simulation{}, err
+	}
+	if t, err := time.Parse("06 01 02 15 04", s.Receptor.Time); err != nil {
+		return Simulation{}, fmt.Errorf("%s: receptor time %q: expected \"YY MM DD HH MM\": %w", sumPath, s.Receptor.Time, err)
+	} else if !t.Equal(ctl.Time) {
+		return Simulation{}, fmt.Errorf("%s: receptor time %s, but CONTROL starts at %s", sumPath, t.Format(time.RFC3339), ctl.Time.Format(time.RFC3339))
+	}
+	rs, err := ReadRunSettings(fsys, dir, base)
+	if err != nil {
+		return Simulation{}, err
+	}
+	numpar := rs.NumPar
+	if numpar == 0 {
+		numpar = s.NumPar
 	}
 	files := ctl.MetFiles
 	for i, f := range files {
 		files[i] = filepath.Join(metDir, f)
 	}
-	return Simulation{
-		Receptor: receptor.Receptor{Kind: receptor.Point, Time: t, Lons: []float64{s.Receptor.Lon}, Lats: []float64{s.Receptor.Lat}, Heights: []float64{s.Receptor.Zagl}},
-		MetFiles: files, NHours: s.Receptor.NHours, NumPar: s.NumPar,
-	}, nil
+	return Simulation{Receptor: ctl.Receptor(), MetFiles: files, NHours: ctl.NHours, NumPar: numpar, Params: rs.Params}, nil
 }
 
 func readMember(fsys fs.FS, dir string) (*memberData, error) {

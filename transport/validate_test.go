@@ -138,14 +138,16 @@ func TestMemberStatsReproduceEnsemble(t *testing.T) {
 			t.Errorf("binned cell %d: %g, member file %g", c, got.binned.V[c], want.binned.V[c])
 		}
 	}
-	ctlText, err := os.ReadFile(filepath.Join(src, "CONTROL"))
-	if err != nil {
-		t.Fatal(err)
+	for _, f := range []string{"CONTROL", "SETUP.CFG"} {
+		text, err := os.ReadFile(filepath.Join(src, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(out, f), text, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if err := os.WriteFile(filepath.Join(out, "CONTROL"), ctlText, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	sim, err := simFromRun(os.DirFS(out), ".", "/met")
+	sim, err := simFromRun(os.DirFS(out), ".", "/met", DefaultParams())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -448,6 +450,67 @@ func TestValidateExtraMembers(t *testing.T) {
 		Receptors: []string{"D"}, Extra: map[string][]string{"Y": dirs[:1]}})
 	if err == nil || !strings.Contains(err.Error(), "need at least 2") {
 		t.Errorf("one member directory: error %v", err)
+	}
+}
+
+// TestValidateUsesRunSettings: the native run takes the members' SETUP.CFG
+// settings (here VEGHT 0.3 instead of 0.5 changes the foot), and members of
+// different settings are refused as an ensemble, naming the setting.
+func TestValidateUsesRunSettings(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the engine on real met")
+	}
+	ens := testenv.Shared(t, "hysplit-ensemble")
+	met := testenv.Shared(t, "met")
+	var dirs, veg []string
+	for _, r := range []string{"K4D_run1", "K4D_run2", "K4D_run3"} {
+		src := filepath.Join(ens, "krand4", r)
+		dirs = append(dirs, src)
+		dst := filepath.Join(t.TempDir(), r)
+		if err := os.Mkdir(dst, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []string{"CONTROL", "SETUP.CFG", "hourly_stats.csv", "foot_binned.csv", "summary.json"} {
+			b, err := os.ReadFile(filepath.Join(src, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f == "SETUP.CFG" {
+				b = []byte(strings.Replace(string(b), "VEGHT=0.5,", "VEGHT=0.3,", 1))
+			}
+			if err := os.WriteFile(filepath.Join(dst, f), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		veg = append(veg, dst)
+	}
+	rep, err := Validate(context.Background(), ValidateOptions{EnsembleDir: ens, MetDir: met, NumPar: 100, Seed: 1,
+		Extra: map[string][]string{"V": veg, "X": dirs}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Results) != 2 || rep.Results[0].Receptor != "V" {
+		t.Fatalf("%d results", len(rep.Results))
+	}
+	foot := func(r *ReceptorResult) float64 {
+		for _, s := range r.Stats {
+			if s.Name == "total_foot" {
+				return s.Value
+			}
+		}
+		t.Fatal("no total_foot")
+		return 0
+	}
+	fv, fx := foot(rep.Results[0]), foot(rep.Results[1])
+	// a shallower surface layer (0.3 zi) holds fewer particle-minutes but
+	// divides by a thinner layer: the foot changes, whichever way
+	if fv == fx || math.IsNaN(fv) {
+		t.Errorf("total foot %g with VEGHT 0.3, %g with 0.5: the members' setting was not used", fv, fx)
+	}
+	_, err = Validate(context.Background(), ValidateOptions{EnsembleDir: ens, MetDir: met, NumPar: 100, Seed: 1,
+		Extra: map[string][]string{"M": {dirs[0], veg[1]}}})
+	if err == nil || !strings.Contains(err.Error(), "VEGHT 0.3 against 0.5") {
+		t.Errorf("members of different settings: error %v", err)
 	}
 }
 

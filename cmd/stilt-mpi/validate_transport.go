@@ -29,8 +29,8 @@ func init() {
 					return badInput(fmt.Errorf("validate-transport: %q is not a directory", d))
 				}
 			}
-			if numpar <= 0 {
-				return badInput(fmt.Errorf("validate-transport: --numpar %d, want > 0", numpar))
+			if numpar < 0 {
+				return badInput(fmt.Errorf("validate-transport: --numpar %d, want > 0 (or 0: the ensemble's NUMPAR)", numpar))
 			}
 			p := transport.DefaultParams()
 			p.Workers = workers
@@ -92,7 +92,7 @@ func init() {
 	cmd.Flags().StringSliceVar(&recs, "receptor", []string{"A", "A4", "D", "E", "F", "G", "H", "I", "J"}, "receptors to run: A (shared KRAND=1 ensemble), A4 (A against an embedded KRAND=4 ensemble), D (shared KRAND=4 ensemble), E, F, G, H, I, J (embedded KRAND=4 ensembles of receptors the engine was not tuned on); --receptor '' runs only the --members receptors")
 	cmd.Flags().StringArrayVar(&extra, "members", nil, "also judge a receptor against hycs_std runs made elsewhere: NAME=DIR,DIR,... (each DIR prepared by 'validate-transport member'; repeatable)")
 	cmd.Flags().StringArrayVar(&fresh, "fresh", nil, "hycs_std runs with a receptor's ensemble settings but not in its ensemble, judged as the native run is (a baseline): NAME=DIR,DIR,... (prepared by 'validate-transport member'; replaces the embedded ones; repeatable)")
-	cmd.Flags().IntVar(&numpar, "numpar", 1000, "particles per native run")
+	cmd.Flags().IntVar(&numpar, "numpar", 0, "particles per native run (0: the ensemble's NUMPAR, 1000 for the built-in receptors)")
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "random seed")
 	cmd.Flags().IntVar(&seeds, "seeds", 1, "native runs with seeds seed, seed+1, ...: the full table is printed for the first, pass counts for each, and the bias scan over all")
 	cmd.Flags().IntVar(&top, "bias-top", 20, "statistics listed in the bias scan (largest |z| first)")

@@ -1,0 +1,154 @@
+package transport
+
+import (
+	"bufio"
+	"fmt"
+	"io/fs"
+	"path"
+	"strconv"
+	"strings"
+)
+
+// RunSettings is what a hycs_std run's SETUP.CFG and CONTROL say about its
+// physics, mapped onto the native engine's parameters, so that the engine
+// is run "with the same settings" as the hycs_std runs it is judged against.
+type RunSettings struct {
+	Params Params
+	NumPar int // NUMPAR (0 when absent)
+}
+
+// setupMapped are the SETUP.CFG keys that set a native parameter.
+var setupMapped = map[string]func(p *Params, v float64){
+	"VEGHT":       func(p *Params, v float64) { p.Veght = v },
+	"KMIX0":       func(p *Params, v float64) { p.Kmix0 = v },
+	"KMIXD":       func(p *Params, v float64) { p.Kmixd = int(v) },
+	"DELT":        func(p *Params, v float64) { p.Delt = v },
+	"TLFRAC":      func(p *Params, v float64) { p.TLFrac = v },
+	"HSCALE":      func(p *Params, v float64) { p.HScale = v },
+	"VSCALE":      func(p *Params, v float64) { p.VScale = v },
+	"TRATIO":      func(p *Params, v float64) { p.TRatio = v },
+	"NTURB":       func(p *Params, v float64) { p.NTurb = v != 0 },
+	"ZICONTROLTF": func(p *Params, v float64) { p.ZIControlTF = v != 0 },
+}
+
+// setupFixed are SETUP.CFG settings of HYSPLIT-STILT that the native engine
+// implements for one value only (physics.md §3.1): a run with another value
+// cannot be reproduced and is refused rather than judged.
+var setupFixed = map[string]string{
+	"IDSP":      "2",     // STILT dispersion scheme
+	"KBLT":      "5",     // Hanna turbulence profiles
+	"KBLS":      "1",     // stability from fluxes
+	"KDEF":      "0",     // horizontal turbulence option
+	"KZMIX":     "0",     // no vertical mixing adjustment
+	"TVMIX":     "1",     // vertical mixing scaling factor
+	"CAPEMIN":   "-1",    // no convection
+	"K10M":      "1",     // 10 m wind and 2 m temperature as the lowest level
+	"WINDERRTF": "0",     // no wind-error perturbations
+	"WVERT":     "FALSE", // no WRF vertical-velocity interpolation
+}
+
+// ReadRunSettings reads dir/SETUP.CFG and dir/CONTROL of a hycs_std run and
+// returns base with the run's physics settings applied. A key of setupFixed
+// with another value, or a mapped value the engine cannot run, is an error
+// that names the file, line and key.
+func ReadRunSettings(fsys fs.FS, dir string, base Params) (RunSettings, error) {
+	rs := RunSettings{Params: base}
+	name := path.Join(dir, "SETUP.CFG")
+	f, err := fsys.Open(name)
+	if err != nil {
+		return rs, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for line := 1; sc.Scan(); line++ {
+		k, v, ok := strings.Cut(strings.TrimSpace(sc.Text()), "=")
+		if !ok {
+			continue
+		}
+		key := strings.ToUpper(strings.TrimSpace(k))
+		val := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), ","))
+		if want, fixed := setupFixed[key]; fixed {
+			if !sameSetupValue(val, want) {
+				return rs, fmt.Errorf("%s line %d: %s=%s: the native engine implements only %s=%s", name, line, key, val, key, want)
+			}
+			continue
+		}
+		set, mapped := setupMapped[key]
+		if !mapped && key != "NUMPAR" {
+			continue
+		}
+		x, err := strconv.ParseFloat(val, 64)
+		if err != nil {
+			return rs, fmt.Errorf("%s line %d: %s %q is not a number", name, line, key, val)
+		}
+		if key == "NUMPAR" {
+			rs.NumPar = int(x)
+			continue
+		}
+		set(&rs.Params, x)
+	}
+	if err := sc.Err(); err != nil {
+		return rs, fmt.Errorf("%s: %w", name, err)
+	}
+	ctl, err := readControl(fsys, path.Join(dir, "CONTROL"))
+	if err != nil {
+		return rs, err
+	}
+	rs.Params.WOption = ctl.VertMotion
+	rs.Params.ZTop = ctl.ZTop
+	if err := rs.Params.Validate(); err != nil {
+		return rs, fmt.Errorf("%s (with %s): %w", name, path.Join(dir, "CONTROL"), err)
+	}
+	return rs, nil
+}
+
+// sameSetupValue compares namelist values as numbers when both are numbers,
+// else as words without case (TRUE/FALSE, T/F).
+func sameSetupValue(a, b string) bool {
+	x, errA := strconv.ParseFloat(a, 64)
+	y, errB := strconv.ParseFloat(b, 64)
+	if errA == nil && errB == nil {
+		return x == y
+	}
+	norm := func(s string) string {
+		s = strings.ToUpper(strings.Trim(s, ".'\" "))
+		switch s {
+		case "T":
+			return "TRUE"
+		case "F":
+			return "FALSE"
+		}
+		return s
+	}
+	return norm(a) == norm(b)
+}
+
+// physicsDiff names the first physics parameter in which a and b differ
+// ("" when none): runs with different settings are not one ensemble.
+func physicsDiff(a, b Params) string {
+	switch {
+	case a.Veght != b.Veght:
+		return fmt.Sprintf("VEGHT %g against %g", a.Veght, b.Veght)
+	case a.Kmix0 != b.Kmix0:
+		return fmt.Sprintf("KMIX0 %g against %g", a.Kmix0, b.Kmix0)
+	case a.Kmixd != b.Kmixd:
+		return fmt.Sprintf("KMIXD %d against %d", a.Kmixd, b.Kmixd)
+	case a.Delt != b.Delt:
+		return fmt.Sprintf("DELT %g against %g", a.Delt, b.Delt)
+	case a.TLFrac != b.TLFrac:
+		return fmt.Sprintf("TLFRAC %g against %g", a.TLFrac, b.TLFrac)
+	case a.HScale != b.HScale:
+		return fmt.Sprintf("HSCALE %g against %g", a.HScale, b.HScale)
+	case a.VScale != b.VScale:
+		return fmt.Sprintf("VSCALE %g against %g", a.VScale, b.VScale)
+	case a.TRatio != b.TRatio:
+		return fmt.Sprintf("TRATIO %g against %g", a.TRatio, b.TRatio)
+	case a.NTurb != b.NTurb:
+		return fmt.Sprintf("NTURB %v against %v", a.NTurb, b.NTurb)
+	case a.WOption != b.WOption:
+		return fmt.Sprintf("vertical motion %d against %d", a.WOption, b.WOption)
+	case a.ZTop != b.ZTop:
+		return fmt.Sprintf("model top %g against %g", a.ZTop, b.ZTop)
+	}
+	return ""
+}
