@@ -10,8 +10,8 @@ import (
 )
 
 // BenchmarkNativeHRRR measures CPU per particle-hour on the HRRR test met
-// (receptor A, 5 m AGL, 2019-05-30 11 UTC, 3 h back, 200 particles, one
-// worker). Met is read once outside the timed loop.
+// (receptors A, D and J, 200 particles, one worker). Met is read once
+// outside the timed loop.
 func BenchmarkNativeHRRR(b *testing.B) {
 	met := testenv.Shared(b, "met")
 	p := DefaultParams()
@@ -29,6 +29,9 @@ func BenchmarkNativeHRRR(b *testing.B) {
 	}{
 		{"A", 40.766, -111.848, time.Date(2019, 5, 30, 11, 0, 0, 0, time.UTC), -3},
 		{"D", 40.5, -112.2, time.Date(2019, 5, 30, 5, 0, 0, 0, time.UTC), -5},
+		// J: 10 m AGL at 02 UTC (evening), particles in a deep, turbulent
+		// mixed layer for both hours: many dispersion sub-steps per minute
+		{"J", 40.55, -111.95, time.Date(2019, 5, 30, 2, 0, 0, 0, time.UTC), -2},
 	} {
 		b.Run(rc.name, func(b *testing.B) {
 			sim := Simulation{Receptor: receptor.Receptor{Kind: receptor.Point, Time: rc.t, Lons: []float64{rc.lon}, Lats: []float64{rc.lat}, Heights: []float64{5}},

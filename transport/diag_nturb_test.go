@@ -231,8 +231,12 @@ func TestDiagRunNative(t *testing.T) {
 		}
 		return
 	}
+	format := "%.0f %.0f %.4f %.4f %.4f %.3f %.7f %.2f\n"
+	if os.Getenv("DIAG_FULL") != "" { // every bit, to compare two builds
+		format = "%.0f %.0f %.17g %.17g %.17g %.17g %.17g %.17g\n"
+	}
 	for i := range tc {
-		fmt.Fprintf(out, "%.0f %.0f %.4f %.4f %.4f %.3f %.7f %.2f\n", tc[i], ic[i], lo[i], la[i], zc[i], sc[i], fo[i], ml[i])
+		fmt.Fprintf(out, format, tc[i], ic[i], lo[i], la[i], zc[i], sc[i], fo[i], ml[i])
 	}
 }
 
@@ -527,7 +531,7 @@ func TestDiagProfileAt(t *testing.T) {
 	pr.need(4)
 	fmt.Printf("x %.4f y %.4f t %.1f zsfc %.2f c %.6f zi %.3f hs %.3f densint %.5f mean %.6f\n", x, y, tt, pr.zsfc, pr.c, pr.zi, pr.hs, pr.densint, pr.densint/pr.hs)
 	for k := 0; k < 4; k++ {
-		fmt.Printf("  k%d z %.2f rho %.5f dry %.5f pres %.2f\n", k, m.h[k]*pr.c, pr.rho[k], pr.dry[k], pr.pres[k])
+		fmt.Printf("  k%d z %.2f rho %.5f dry %.5f pres %.2f\n", k, m.h[k]*pr.c, pr.rho[k], pr.dry[k], pr.lev(pr.fa.Pres, pr.fb.Pres, k))
 	}
 }
 

@@ -247,7 +247,7 @@ func TestDiagRows(t *testing.T) {
 		}
 		fmt.Fprintf(out, "%g,%g,%d,%d,%d,%.3f,%.3f,%g,%.5f,%g,%.4f,%g,%.2f,%.2f,%.1f,%g,%.6f,%.4f,%.4f,%.2f,%.4f,%.4f,%.4f,%g,%.2f,%.4f,%.1f,%g,%.5f,%.5f,%.2f,%.5f,%.5f,%.1f\n",
 			tm, r[ci["indx"]], pr.nearest%m.nx, pr.nearest/m.nx, L, r[ci["zagl"]], zeta, hs("sigw"), pr.sw[L], hs("tlgr"), pr.tl[L], hs("mlht"), pr.zi, cs.zi, cs.pblh,
-			hs("wout"), wn/60, ri, du2, dz, dth, cs.tk[k], kf, hs("zsfc"), pr.zsfc, cs.ustar, cs.obuk, hs("dens"), pr.atParticle(pr.rho, zeta), pr.atParticle(pr.dry, zeta), pr.atParticle(pr.pres, zeta), math.Sqrt(kf/100), math.Sqrt(kd/100), dmin)
+			hs("wout"), wn/60, ri, du2, dz, dth, cs.tk[k], kf, hs("zsfc"), pr.zsfc, cs.ustar, cs.obuk, hs("dens"), pr.atParticle(pr.rho, zeta), pr.atParticle(pr.dry, zeta), pr.pressure(zeta), math.Sqrt(kf/100), math.Sqrt(kd/100), dmin)
 	}
 }
 

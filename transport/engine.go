@@ -207,6 +207,25 @@ type worker struct {
 	m          *runMet
 	prev, next *profile
 	s          sampler
+
+	// Langevin coefficients of the last vertical sub-step and of the last
+	// horizontal step: full sub-steps TLFRAC·T_L in one layer, and steps of
+	// one length, repeat their arguments, so the exponential and square
+	// root are taken once, not per (sub-)step, with the same bits.
+	vdecay, hdecay decayMemo
+}
+
+// decayMemo remembers R = exp(−60·d/tl) and Q = √(1 − R²) for the last
+// (d minutes, tl seconds).
+type decayMemo struct{ d, tl, r, q float64 }
+
+func (c *decayMemo) get(d, tl float64) (R, Q float64) {
+	if d != c.d || tl != c.tl || c.tl == 0 {
+		c.d, c.tl = d, tl
+		c.r = math.Exp(-60 * d / tl)
+		c.q = math.Sqrt(1 - c.r*c.r)
+	}
+	return c.r, c.q
 }
 
 // Run implements Engine.
@@ -484,8 +503,7 @@ func (wk *worker) step(pt *part, t, dt float64, out *row) bool {
 			su = prev.lev(prev.fa.SigU, prev.fb.SigU, k)
 			sv = prev.lev(prev.fa.SigV, prev.fb.SigV, k)
 		}
-		R := math.Exp(-60 * math.Abs(dt) / p.HScale)
-		q := math.Sqrt(1 - R*R)
+		R, q := wk.hdecay.get(math.Abs(dt), p.HScale)
 		if p.HorizTurb == "sigw" && !pt.hstarted {
 			// hycs_std draws the first u', v' from the stationary
 			// distribution: the spread grows linearly from the first step.
@@ -523,7 +541,7 @@ func (wk *worker) step(pt *part, t, dt float64, out *row) bool {
 	zsfc := wk.s.surf(wk.s.fa.Zsfc, wk.s.fb.Zsfc)
 	lat, lon := m.grid.ToLatLon(pt.x, pt.y)
 	*out = row{lon: lon, lat: lat, zagl: pt.zeta * (m.ztop - zsfc) / m.ztop, foot: foot,
-		mlht: 0.5 * (prev.zi + next.zi), pres: next.atParticle(next.pres, pt.zeta), dens: next.printedDens(pt.zeta),
+		mlht: 0.5 * (prev.zi + next.zi), pres: next.pressure(pt.zeta), dens: next.printedDens(pt.zeta),
 		samt: samt, sigw: sigw, tlgr: tlgr, zsfc: zsfc}
 	return true
 }
@@ -547,8 +565,8 @@ func (wk *worker) disperse(pt *part, pr *profile, dur, sign, dxm, dym float64) (
 	for iter := 0; left > 1e-10 && iter < 100000; iter++ {
 		sw, tl = pr.sw[L], pr.tl[L]
 		d := math.Min(left, p.TLFrac*tl/60)
-		R := math.Exp(-60 * d / tl)
-		wp = R*wp + math.Sqrt(1-R*R)*sw*rng.NormFloat64()
+		R, Q := wk.vdecay.get(d, tl)
+		wp = R*wp + Q*sw*rng.NormFloat64()
 		dz := wp * d * 60 / c // flat-height displacement
 		if wp > 0 {
 			var ub float64

@@ -96,7 +96,6 @@ type profile struct {
 	sw, tl   []float64
 	rho, dry []float64
 	u, v     []float64
-	pres     []float64
 	hs       float64 // surface layer top (m AGL)
 	densint  float64
 }
@@ -104,7 +103,7 @@ type profile struct {
 func newProfile(m *runMet) *profile {
 	nl := m.nl
 	mk := func() []float64 { return make([]float64, nl) }
-	return &profile{sampler: sampler{m: m}, sw: mk(), tl: mk(), rho: mk(), dry: mk(), u: mk(), v: mk(), pres: mk()}
+	return &profile{sampler: sampler{m: m}, sw: mk(), tl: mk(), rho: mk(), dry: mk(), u: mk(), v: mk()}
 }
 
 // at positions the profile; levels are filled on demand with need.
@@ -174,7 +173,6 @@ func (p *profile) need(k int) {
 		p.dry[l] = p.lev(fa.DensDry, fb.DensDry, l)
 		p.u[l] = p.lev(fa.U, fb.U, l)
 		p.v[l] = p.lev(fa.V, fb.V, l)
-		p.pres[l] = p.lev(fa.Pres, fb.Pres, l)
 		// σ_w, T_L: nearest node; time interpolation in z/zi-scaled coordinates
 		var swa, swb, tla, tlb float64
 		if zia == zib {
@@ -265,7 +263,19 @@ func (p *profile) windAtLayer(zeta float64) (float64, float64) {
 // zeta: DensOut interpolated as atParticle does, read from the frames for
 // the levels it needs.
 func (p *profile) printedDens(zeta float64) float64 {
-	return p.inHeight(zeta, func(k int) float64 { return p.lev(p.fa.DensOut, p.fb.DensOut, k) })
+	return p.levAt(p.fa.DensOut, p.fb.DensOut, zeta)
+}
+
+// pressure returns the pressure (hPa) printed as pres at flat height zeta.
+func (p *profile) pressure(zeta float64) float64 {
+	return p.levAt(p.fa.Pres, p.fb.Pres, zeta)
+}
+
+// levAt interpolates a per-level frame field at flat height zeta as
+// atParticle does, reading only the levels it needs from the frames (fields
+// the dispersion loop does not use are not filled by need).
+func (p *profile) levAt(a, b []float32, zeta float64) float64 {
+	return p.inHeight(zeta, func(k int) float64 { return p.lev(a, b, k) })
 }
 
 // atParticle interpolates a level profile linearly in height at zeta (level-1
