@@ -126,6 +126,9 @@ func Parse(data []byte, path string) (*Config, error) {
 	// [params]
 	c.Params = DefaultParams()
 	readParams(root.sub("params"), &c.Params)
+	if c.Engine() == EngineNative {
+		checkNativeParams(w, &c.Params)
+	}
 
 	// [footprints.<name>]
 	c.Footprint = map[string]FootprintSpec{}

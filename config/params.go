@@ -448,3 +448,28 @@ func readParams(t *tbl, p *Params) {
 		t.w.errAt(key("maxpar"), "%d must be >= numpar (%d)", *p.MaxPar, p.NumPar)
 	}
 }
+
+// checkNativeParams reports the [params] the native transport engine cannot
+// run (it is the engine when no HYSPLIT install is configured): the
+// transport error pass, mixed-layer schemes other than kmixd = 3, vertical
+// motion options other than 0 and zi scaling. Without this every
+// simulation of the batch would fail with the same message.
+func checkNativeParams(w *walker, p *Params) {
+	key := func(k string) string { return "params." + k }
+	const alt = `; set [transport] engine = "hysplit" with hysplit_dir (a HYSPLIT install) to run it`
+	if p.WindErrGroupSet() {
+		w.errAt(key("siguverr"), "the wind error group (siguverr, tluverr, zcoruverr, horcoruverr) asks for the transport error pass, which the native engine does not run"+alt)
+	}
+	if p.ZIErrGroupSet() {
+		w.errAt(key("sigzierr"), "the mixed-layer error group (sigzierr, tlzierr, horcorzierr) asks for the transport error pass, which the native engine does not run"+alt)
+	}
+	if p.KMixD != 3 {
+		w.errAt(key("kmixd"), "%d: the native engine implements only kmixd = 3 (bulk Richardson mixed layer)"+alt, p.KMixD)
+	}
+	if p.WOption != 0 {
+		w.errAt(key("w_option"), "%d: the native engine implements only w_option = 0 (the data's vertical velocity)"+alt, p.WOption)
+	}
+	if p.ZIControlTF != 0 {
+		w.errAt(key("zicontroltf"), "1: the native engine does not scale the mixed-layer height (ziscale)"+alt)
+	}
+}

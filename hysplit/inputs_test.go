@@ -16,9 +16,11 @@ import (
 // (../shared/hysplit/README.md: rewritten to ../../met/).
 var refMet = []string{"../../met/20190530_00-05_hrrr", "../../met/20190530_06-11_hrrr"}
 
+// loadParams parses [params] of a run on the hysplit engine (which runs
+// every parameter; the native engine refuses some).
 func loadParams(t testing.TB, params string) config.Params {
 	t.Helper()
-	c, err := config.Parse([]byte("[receptors]\npath='r.csv'\n[met.hrrr]\ndirectory='m'\n[params]\n"+params), "/x/run.toml")
+	c, err := config.Parse([]byte("[receptors]\npath='r.csv'\n[met.hrrr]\ndirectory='m'\n[transport]\nengine='hysplit'\nhysplit_dir='/opt/hysplit'\n[params]\n"+params), "/x/run.toml")
 	if err != nil {
 		t.Fatal(err)
 	}
