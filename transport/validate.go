@@ -60,11 +60,17 @@ var ensembleCase = map[string][]string{
 	"H":  {"krand4H/K4H_run1", "krand4H/K4H_run2", "krand4H/K4H_run3", "krand4H/K4H_run4", "krand4H/K4H_run5"},
 	"I":  {"krand4I/K4I_run1", "krand4I/K4I_run2", "krand4I/K4I_run3", "krand4I/K4I_run4", "krand4I/K4I_run5"},
 	"J":  {"krand4J/K4J_run1", "krand4J/K4J_run2", "krand4J/K4J_run3", "krand4J/K4J_run4", "krand4J/K4J_run5"},
+	// K: a column release (0-400 m at J's place and time), made after
+	// every calibration (fifth session)
+	"K": {"krand4K/K4K_run1", "krand4K/K4K_run2", "krand4K/K4K_run3", "krand4K/K4K_run4", "krand4K/K4K_run5"},
 }
+
+// DefaultReceptors are the receptors Validate runs when none are named.
+var DefaultReceptors = []string{"A", "A4", "D", "E", "F", "G", "H", "I", "J", "K"}
 
 // embeddedCase reports whether a receptor's members are embedded reference
 // data (refdata/) rather than the shared ensemble directory.
-var embeddedCase = map[string]bool{"A4": true, "E": true, "F": true, "G": true, "H": true, "I": true, "J": true}
+var embeddedCase = map[string]bool{"A4": true, "E": true, "F": true, "G": true, "H": true, "I": true, "J": true, "K": true}
 
 // member locates one ensemble member: a directory inside a file system.
 type member struct {
@@ -215,7 +221,7 @@ func newStat(rec, name string, hour int, v float64, ens []float64) Stat {
 // ensemble's settings and compares each statistic with the hycs_std spread.
 func Validate(ctx context.Context, opt ValidateOptions) (*ValidationReport, error) {
 	if len(opt.Receptors) == 0 && len(opt.Extra) == 0 {
-		opt.Receptors = []string{"A", "A4", "D", "E", "F", "G", "H", "I", "J"}
+		opt.Receptors = DefaultReceptors
 	}
 	if opt.Params.ZTop == 0 {
 		opt.Params = DefaultParams()
