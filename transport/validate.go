@@ -63,14 +63,17 @@ var ensembleCase = map[string][]string{
 	// K: a column release (0-400 m at J's place and time), made after
 	// every calibration (fifth session)
 	"K": {"krand4K/K4K_run1", "krand4K/K4K_run2", "krand4K/K4K_run3", "krand4K/K4K_run4", "krand4K/K4K_run5"},
+	// L: a multipoint release (three places and heights, night), made in
+	// the fifth session
+	"L": {"krand4L/K4L_run1", "krand4L/K4L_run2", "krand4L/K4L_run3", "krand4L/K4L_run4", "krand4L/K4L_run5"},
 }
 
 // DefaultReceptors are the receptors Validate runs when none are named.
-var DefaultReceptors = []string{"A", "A4", "D", "E", "F", "G", "H", "I", "J", "K"}
+var DefaultReceptors = []string{"A", "A4", "D", "E", "F", "G", "H", "I", "J", "K", "L"}
 
 // embeddedCase reports whether a receptor's members are embedded reference
 // data (refdata/) rather than the shared ensemble directory.
-var embeddedCase = map[string]bool{"A4": true, "E": true, "F": true, "G": true, "H": true, "I": true, "J": true, "K": true}
+var embeddedCase = map[string]bool{"A4": true, "E": true, "F": true, "G": true, "H": true, "I": true, "J": true, "K": true, "L": true}
 
 // member locates one ensemble member: a directory inside a file system.
 type member struct {

@@ -89,7 +89,7 @@ func init() {
 	}
 	cmd.Flags().StringVar(&ens, "ensemble", "/work/shared/hysplit-ensemble", "hycs_std ensemble directory")
 	cmd.Flags().StringVar(&met, "met", "/work/shared/met", "directory of the ARL met files named in the runs' CONTROL")
-	cmd.Flags().StringSliceVar(&recs, "receptor", transport.DefaultReceptors, "receptors to run: A (shared KRAND=1 ensemble), A4 (A against an embedded KRAND=4 ensemble), D (shared KRAND=4 ensemble), E, F, G, H, I, J (embedded KRAND=4 ensembles of receptors the engine was not tuned on), K (a 0-400 m column release); --receptor '' runs only the --members receptors")
+	cmd.Flags().StringSliceVar(&recs, "receptor", transport.DefaultReceptors, "receptors to run: A (shared KRAND=1 ensemble), A4 (A against an embedded KRAND=4 ensemble), D (shared KRAND=4 ensemble), E, F, G, H, I, J (embedded KRAND=4 ensembles of receptors the engine was not tuned on), K (a 0-400 m column release), L (a three-point release); --receptor '' runs only the --members receptors")
 	cmd.Flags().StringArrayVar(&extra, "members", nil, "also judge a receptor against hycs_std runs made elsewhere: NAME=DIR,DIR,... (each DIR prepared by 'validate-transport member'; repeatable)")
 	cmd.Flags().StringArrayVar(&fresh, "fresh", nil, "hycs_std runs with a receptor's ensemble settings but not in its ensemble, judged as the native run is (a baseline): NAME=DIR,DIR,... (prepared by 'validate-transport member'; replaces the embedded ones; repeatable)")
 	cmd.Flags().IntVar(&numpar, "numpar", 0, "particles per native run (0: the ensemble's NUMPAR, 1000 for the built-in receptors)")
