@@ -123,32 +123,32 @@ func sameSetupValue(a, b string) bool {
 	return norm(a) == norm(b)
 }
 
+// physicsFields are the parameters a hycs_std run's CONTROL and SETUP.CFG
+// set (ReadRunSettings), by their HYSPLIT names.
+var physicsFields = []struct {
+	name string
+	get  func(p Params) any
+}{
+	{"VEGHT", func(p Params) any { return p.Veght }},
+	{"KMIX0", func(p Params) any { return p.Kmix0 }},
+	{"KMIXD", func(p Params) any { return p.Kmixd }},
+	{"DELT", func(p Params) any { return p.Delt }},
+	{"TLFRAC", func(p Params) any { return p.TLFrac }},
+	{"HSCALE", func(p Params) any { return p.HScale }},
+	{"VSCALE", func(p Params) any { return p.VScale }},
+	{"TRATIO", func(p Params) any { return p.TRatio }},
+	{"NTURB", func(p Params) any { return p.NTurb }},
+	{"vertical motion", func(p Params) any { return p.WOption }},
+	{"model top", func(p Params) any { return p.ZTop }},
+}
+
 // physicsDiff names the first physics parameter in which a and b differ
 // ("" when none): runs with different settings are not one ensemble.
 func physicsDiff(a, b Params) string {
-	switch {
-	case a.Veght != b.Veght:
-		return fmt.Sprintf("VEGHT %g against %g", a.Veght, b.Veght)
-	case a.Kmix0 != b.Kmix0:
-		return fmt.Sprintf("KMIX0 %g against %g", a.Kmix0, b.Kmix0)
-	case a.Kmixd != b.Kmixd:
-		return fmt.Sprintf("KMIXD %d against %d", a.Kmixd, b.Kmixd)
-	case a.Delt != b.Delt:
-		return fmt.Sprintf("DELT %g against %g", a.Delt, b.Delt)
-	case a.TLFrac != b.TLFrac:
-		return fmt.Sprintf("TLFRAC %g against %g", a.TLFrac, b.TLFrac)
-	case a.HScale != b.HScale:
-		return fmt.Sprintf("HSCALE %g against %g", a.HScale, b.HScale)
-	case a.VScale != b.VScale:
-		return fmt.Sprintf("VSCALE %g against %g", a.VScale, b.VScale)
-	case a.TRatio != b.TRatio:
-		return fmt.Sprintf("TRATIO %g against %g", a.TRatio, b.TRatio)
-	case a.NTurb != b.NTurb:
-		return fmt.Sprintf("NTURB %v against %v", a.NTurb, b.NTurb)
-	case a.WOption != b.WOption:
-		return fmt.Sprintf("vertical motion %d against %d", a.WOption, b.WOption)
-	case a.ZTop != b.ZTop:
-		return fmt.Sprintf("model top %g against %g", a.ZTop, b.ZTop)
+	for _, f := range physicsFields {
+		if x, y := f.get(a), f.get(b); x != y {
+			return fmt.Sprintf("%s %v against %v", f.name, x, y)
+		}
 	}
 	return ""
 }

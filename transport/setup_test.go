@@ -142,3 +142,34 @@ func TestControlReleases(t *testing.T) {
 		t.Errorf("bad second release point: error %v, want one naming line 4", err)
 	}
 }
+
+// TestPhysicsDiff: a change in any one run setting is named; equal settings
+// give "".
+func TestPhysicsDiff(t *testing.T) {
+	base := DefaultParams()
+	if d := physicsDiff(base, base); d != "" {
+		t.Fatalf("equal settings: %q", d)
+	}
+	for _, c := range []struct {
+		name string
+		set  func(p *Params)
+	}{
+		{"VEGHT", func(p *Params) { p.Veght = 0.3 }},
+		{"KMIX0", func(p *Params) { p.Kmix0 = 250 }},
+		{"KMIXD", func(p *Params) { p.Kmixd = 1 }},
+		{"DELT", func(p *Params) { p.Delt = 0 }},
+		{"TLFRAC", func(p *Params) { p.TLFrac = 0.05 }},
+		{"HSCALE", func(p *Params) { p.HScale = 3600 }},
+		{"VSCALE", func(p *Params) { p.VScale = 100 }},
+		{"TRATIO", func(p *Params) { p.TRatio = 0.5 }},
+		{"NTURB", func(p *Params) { p.NTurb = true }},
+		{"vertical motion", func(p *Params) { p.WOption = 1 }},
+		{"model top", func(p *Params) { p.ZTop = 15000 }},
+	} {
+		p := base
+		c.set(&p)
+		if d := physicsDiff(p, base); !strings.HasPrefix(d, c.name+" ") {
+			t.Errorf("%s changed: physicsDiff %q", c.name, d)
+		}
+	}
+}
