@@ -196,6 +196,15 @@ func WriteMemberStats(dir string, tab *particle.Table, info MemberInfo) error {
 		"n_rows":   tab.Len(), "max_indx": tab.NumParticles(), "total_foot": total, "n_nonzero_cells": nz, "max_cell": maxCell,
 		"grid": map[string]any{"lon0": b.Lon0, "lat0": b.Lat0, "res": b.Res, "nx": b.NX, "ny": b.NY},
 	}
+	if len(ctl.Zs) > 1 {
+		// a column or multipoint release: every release point (the
+		// receptor entry above is the first, as in the shared ensembles)
+		var rel []map[string]float64
+		for i := range ctl.Zs {
+			rel = append(rel, map[string]float64{"lat": ctl.Lats[i], "lon": ctl.Lons[i], "zagl": ctl.Zs[i]})
+		}
+		sum["release"] = rel
+	}
 	if info.Seed != 0 {
 		sum["seed"] = info.Seed
 	}

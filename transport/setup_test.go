@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 	"testing/fstest"
 
 	"github.com/stilt-mpi/stilt-mpi/internal/testenv"
+	"github.com/stilt-mpi/stilt-mpi/particle"
 	"github.com/stilt-mpi/stilt-mpi/receptor"
 )
 
@@ -170,6 +172,43 @@ func TestPhysicsDiff(t *testing.T) {
 		c.set(&p)
 		if d := physicsDiff(p, base); !strings.HasPrefix(d, c.name+" ") {
 			t.Errorf("%s changed: physicsDiff %q", c.name, d)
+		}
+	}
+}
+
+// TestMemberSummaryRelease: a member of a column or multipoint release
+// records every release point in summary.json (the receptor entry keeps
+// the first, as the shared ensembles do); a point release has none.
+func TestMemberSummaryRelease(t *testing.T) {
+	tab, err := particle.DecodeCSV(strings.NewReader("time,indx,long,lati,zagl,foot,mlht,dens,samt,sigw,tlgr\n" +
+		"-1,1,-111.95,40.55,5,0.02,150,1.02,1,0.2,7\n-60,1,-111.95,40.56,60,0.02,150,1.02,1,0.2,7\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		release []string
+		want    int
+	}{{[]string{"40.55 -111.95 0", "40.55 -111.95 400"}, 2}, {[]string{"40.55 -111.95 10"}, 0}} {
+		ctl, err := readControl(fstest.MapFS{"CONTROL": {Data: []byte(testControl(c.release, "-1", "0", "25000.0"))}}, "CONTROL")
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		if err := WriteMemberStats(dir, tab, MemberInfo{Run: "r", KRand: 4, NumPar: 1, Control: ctl}); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sum struct {
+			Release []struct{ Lat, Lon, Zagl float64 }
+		}
+		if err := json.Unmarshal(b, &sum); err != nil {
+			t.Fatal(err)
+		}
+		if len(sum.Release) != c.want || (c.want == 2 && sum.Release[1].Zagl != 400) {
+			t.Errorf("%v: release %+v", c.release, sum.Release)
 		}
 	}
 }
