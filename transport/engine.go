@@ -616,7 +616,7 @@ func (wk *worker) disperse(pt *part, pr *profile, dur, sign, dxm, dym float64) (
 			}
 		}
 		// sheared horizontal advection
-		u, v := pr.windAtLayer(pt.zeta)
+		u, v := pr.windAtLayer(pt.zeta, L)
 		pt.x += sign * u * d * 60 / dxm
 		pt.y += sign * v * d * 60 / dym
 		if pt.zeta < hsFlat {

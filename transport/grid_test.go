@@ -62,3 +62,21 @@ func BenchmarkUnitMetresViaLatLon(b *testing.B) {
 	}
 	_ = s
 }
+
+// TestLevelNear: the hinted level search gives levelBelow's level for
+// every hint, height and level set (HYSPLIT's internal levels).
+func TestLevelNear(t *testing.T) {
+	h := InternalLevels(25000)
+	for hint := -1; hint <= len(h); hint++ {
+		for z := -5.0; z < h[len(h)-1]+100; z += 0.37 * (1 + z/500) {
+			if got, want := levelNear(h, z, hint), levelBelow(h, z); got != want {
+				t.Fatalf("zeta %g hint %d: %d, levelBelow %d", z, hint, got, want)
+			}
+		}
+		for _, z := range h { // exactly on a level
+			if got, want := levelNear(h, z, hint), levelBelow(h, z); got != want {
+				t.Fatalf("zeta %g (a level) hint %d: %d, levelBelow %d", z, hint, got, want)
+			}
+		}
+	}
+}

@@ -235,14 +235,17 @@ func (p *profile) layerOf(zeta float64) int {
 // (physics.md §3.3 "Density and winds are duplicated the same way"): the
 // wind changes from level k_zi's to level k_zi+1's across the thin layer
 // [z_kzi, extra) and is level k_zi+1's from there up to z_kzi+1.
-func (p *profile) windAtLayer(zeta float64) (float64, float64) {
+//
+// hint is a level at or just above the particle's (its layer): the level
+// search starts there.
+func (p *profile) windAtLayer(zeta float64, hint int) (float64, float64) {
 	h := p.m.h
 	if zeta < h[0] {
 		p.need(0)
 		f := zeta / h[0]
 		return p.u[0] * f, p.v[0] * f
 	}
-	k := levelBelow(h, zeta)
+	k := levelNear(h, zeta, hint)
 	if k >= len(h)-1 {
 		p.need(len(h) - 1)
 		return p.u[len(h)-1], p.v[len(h)-1]
@@ -301,6 +304,20 @@ func (p *profile) inHeight(zeta float64, at func(k int) float64) float64 {
 }
 
 // levelBelow returns the largest k with h[k] <= zeta (0 if below h[0]).
+// levelNear is levelBelow(h, zeta) (the same result) that first tries the
+// level hint and the one below it: a particle in the dispersion loop stays
+// in or next to its layer, so the binary search is rarely needed.
+func levelNear(h []float64, zeta float64, hint int) int {
+	n := len(h)
+	if hint >= 0 && hint < n-1 && h[hint] <= zeta && zeta < h[hint+1] {
+		return hint
+	}
+	if hint >= 1 && hint < n && h[hint-1] <= zeta && zeta < h[hint] {
+		return hint - 1
+	}
+	return levelBelow(h, zeta)
+}
+
 func levelBelow(h []float64, zeta float64) int {
 	// levels are h_k = 30k²−25k+5 for real met; use a search valid for any h.
 	lo, hi := 0, len(h)-1
