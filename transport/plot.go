@@ -146,6 +146,9 @@ func (r *ValidationReport) WriteMarkdown(path string) error {
 		np := res.Passes()
 		fmt.Fprintf(&sb, "### Receptor %s (%d native particles, %d h; ensemble %s)\n\n%d of %d statistics pass. CPU %.2f s, %.3f ms per particle-hour.\n\n",
 			res.Receptor, res.NumPar, res.Hours, strings.Join(res.Members, ", "), np, len(res.Stats), res.CPUSeconds, res.MsPerPartHour)
+		for _, n := range res.Notes {
+			fmt.Fprintf(&sb, "Note: %s.\n\n", n)
+		}
 		if lo := res.LeaveOneOut; lo != nil {
 			m, n, st := lo.Totals()
 			fmt.Fprintf(&sb, "Baseline, each hycs_std member judged against the other %d by the same rule: members %d of %d pass, the native run %d of %d against the same reduced ensembles.\n\n",

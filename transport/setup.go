@@ -2,6 +2,7 @@ package transport
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -15,6 +16,9 @@ import (
 type RunSettings struct {
 	Params Params
 	NumPar int // NUMPAR (0 when absent)
+	// NoSetup: the run directory has no SETUP.CFG (statistics copied
+	// without it); Params are base with CONTROL's settings only.
+	NoSetup bool
 }
 
 // setupMapped are the SETUP.CFG keys that set a native parameter.
@@ -50,11 +54,16 @@ var setupFixed = map[string]string{
 // ReadRunSettings reads dir/SETUP.CFG and dir/CONTROL of a hycs_std run and
 // returns base with the run's physics settings applied. A key of setupFixed
 // with another value, or a mapped value the engine cannot run, is an error
-// that names the file, line and key.
+// that names the file, line and key. Without SETUP.CFG, base is kept and
+// NoSetup says so.
 func ReadRunSettings(fsys fs.FS, dir string, base Params) (RunSettings, error) {
 	rs := RunSettings{Params: base}
 	name := path.Join(dir, "SETUP.CFG")
 	f, err := fsys.Open(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		rs.NoSetup = true
+		return rs, rs.control(fsys, dir)
+	}
 	if err != nil {
 		return rs, err
 	}
@@ -90,16 +99,22 @@ func ReadRunSettings(fsys fs.FS, dir string, base Params) (RunSettings, error) {
 	if err := sc.Err(); err != nil {
 		return rs, fmt.Errorf("%s: %w", name, err)
 	}
+	return rs, rs.control(fsys, dir)
+}
+
+// control applies CONTROL's vertical motion option and model top and
+// checks that the engine can run the result.
+func (rs *RunSettings) control(fsys fs.FS, dir string) error {
 	ctl, err := readControl(fsys, path.Join(dir, "CONTROL"))
 	if err != nil {
-		return rs, err
+		return err
 	}
 	rs.Params.WOption = ctl.VertMotion
 	rs.Params.ZTop = ctl.ZTop
 	if err := rs.Params.Validate(); err != nil {
-		return rs, fmt.Errorf("%s (with %s): %w", name, path.Join(dir, "CONTROL"), err)
+		return fmt.Errorf("%s (SETUP.CFG and CONTROL): %w", dir, err)
 	}
-	return rs, nil
+	return nil
 }
 
 // sameSetupValue compares namelist values as numbers when both are numbers,

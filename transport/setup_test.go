@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -101,8 +102,10 @@ func TestReadRunSettings(t *testing.T) {
 			c.check(t, rs)
 		})
 	}
-	if _, err := ReadRunSettings(fstest.MapFS{"run/CONTROL": {Data: []byte(point)}}, "run", DefaultParams()); err == nil {
-		t.Error("a run without SETUP.CFG: no error")
+	// without SETUP.CFG: the base settings, and NoSetup says so
+	rs, err := ReadRunSettings(fstest.MapFS{"run/CONTROL": {Data: []byte(point)}}, "run", DefaultParams())
+	if err != nil || !rs.NoSetup || physicsDiff(rs.Params, DefaultParams()) != "" {
+		t.Errorf("a run without SETUP.CFG: %+v, %v", rs, err)
 	}
 }
 
@@ -210,5 +213,45 @@ func TestMemberSummaryRelease(t *testing.T) {
 		if len(sum.Release) != c.want || (c.want == 2 && sum.Release[1].Zagl != 400) {
 			t.Errorf("%v: release %+v", c.release, sum.Release)
 		}
+	}
+}
+
+// TestValidateMembersWithoutSetup: members copied without SETUP.CFG are
+// still judged, with the default settings, and the report says so.
+func TestValidateMembersWithoutSetup(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the engine on real met")
+	}
+	ens := testenv.Shared(t, "hysplit-ensemble")
+	met := testenv.Shared(t, "met")
+	var dirs []string
+	for _, r := range []string{"K4D_run1", "K4D_run2", "K4D_run3"} {
+		dst := filepath.Join(t.TempDir(), r)
+		if err := os.Mkdir(dst, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []string{"CONTROL", "hourly_stats.csv", "foot_binned.csv", "summary.json"} {
+			b, err := os.ReadFile(filepath.Join(ens, "krand4", r, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dst, f), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		dirs = append(dirs, dst)
+	}
+	rep, err := Validate(context.Background(), ValidateOptions{EnsembleDir: ens, MetDir: met, NumPar: 100, Seed: 1,
+		Extra: map[string][]string{"N": dirs}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf strings.Builder
+	rep.WriteText(&buf)
+	if !strings.Contains(buf.String(), "has no SETUP.CFG: the native run uses the default settings") {
+		t.Errorf("no note about the missing SETUP.CFG:\n%s", buf.String())
+	}
+	if r := rep.Results[0]; r.NumPar != 100 || len(r.Stats) == 0 {
+		t.Errorf("result %+v", r)
 	}
 }

@@ -167,6 +167,7 @@ type ReceptorResult struct {
 	MsPerPartHour float64
 	LeaveOneOut   *LeaveOneOut // nil with fewer than 3 members
 	Fresh         *Fresh       // nil without fresh hycs_std runs
+	Notes         []string     // how the run was set up, where it matters (e.g. no SETUP.CFG)
 }
 
 // ValidationReport is the result of Validate.
@@ -281,9 +282,13 @@ type nativeRun struct {
 func validateOne(ctx context.Context, eng *Native, rc string, members []member, opt ValidateOptions, tables map[string]*nativeRun) (*ReceptorResult, error) {
 	// the native run takes the members' settings (CONTROL, SETUP.CFG) on
 	// top of opt.Params; every member must have the same ones
-	sim, err := simFromRun(members[0].fsys, members[0].dir, opt.MetDir, opt.Params)
+	sim, noSetup, err := simAndSettings(members[0].fsys, members[0].dir, opt.MetDir, opt.Params)
 	if err != nil {
 		return nil, fmt.Errorf("member %s: %w", members[0].name, err)
+	}
+	var notes []string
+	if noSetup {
+		notes = append(notes, fmt.Sprintf("member %s has no SETUP.CFG: the native run uses the default settings (R-STILT's run_stilt.r) and CONTROL's", members[0].name))
 	}
 	ensSim := sim
 	sim.ID = rc
@@ -325,7 +330,7 @@ func validateOne(ctx context.Context, eng *Native, rc string, members []member, 
 		tables[key] = nr
 	}
 	tab, cpu := nr.tab, nr.cpu
-	res := &ReceptorResult{Receptor: rc, Members: names, NumPar: sim.NumPar, Hours: abs(sim.NHours), CPUSeconds: cpu}
+	res := &ReceptorResult{Receptor: rc, Members: names, NumPar: sim.NumPar, Hours: abs(sim.NHours), CPUSeconds: cpu, Notes: notes}
 	res.PartHours = float64(sim.NumPar * abs(sim.NHours))
 	res.MsPerPartHour = 1000 * cpu / res.PartHours
 	hourly, total, binned, err := tableStats(tab, sim.NumPar, abs(sim.NHours))
@@ -709,6 +714,13 @@ func fmsNonZero(a, b []float64) float64 {
 // the native engine runs with the run's own settings; summary.json's
 // receptor must agree with CONTROL.
 func simFromRun(fsys fs.FS, dir, metDir string, base Params) (Simulation, error) {
+	sim, _, err := simAndSettings(fsys, dir, metDir, base)
+	return sim, err
+}
+
+// simAndSettings is simFromRun that also reports whether the run had no
+// SETUP.CFG (its settings are then base's).
+func simAndSettings(fsys fs.FS, dir, metDir string, base Params) (Simulation, bool, error) {
 	var s struct {
 		NumPar   int `json:"numpar"`
 		Receptor struct {
@@ -718,23 +730,23 @@ func simFromRun(fsys fs.FS, dir, metDir string, base Params) (Simulation, error)
 	sumPath := path.Join(dir, "summary.json")
 	data, err := fs.ReadFile(fsys, sumPath)
 	if err != nil {
-		return Simulation{}, err
+		return Simulation{}, false, err
 	}
 	if err := json.Unmarshal(data, &s); err != nil {
-		return Simulation{}, fmt.Errorf("%s: %w", sumPath, err)
+		return Simulation{}, false, fmt.Errorf("%s: %w", sumPath, err)
 	}
 	ctl, err := readControl(fsys, path.Join(dir, "CONTROL"))
 	if err != nil {
-		return Simulation{}, err
+		return Simulation{}, false, err
 	}
 	if t, err := time.Parse("06 01 02 15 04", s.Receptor.Time); err != nil {
-		return Simulation{}, fmt.Errorf("%s: receptor time %q: expected \"YY MM DD HH MM\": %w", sumPath, s.Receptor.Time, err)
+		return Simulation{}, false, fmt.Errorf("%s: receptor time %q: expected \"YY MM DD HH MM\": %w", sumPath, s.Receptor.Time, err)
 	} else if !t.Equal(ctl.Time) {
-		return Simulation{}, fmt.Errorf("%s: receptor time %s, but CONTROL starts at %s", sumPath, t.Format(time.RFC3339), ctl.Time.Format(time.RFC3339))
+		return Simulation{}, false, fmt.Errorf("%s: receptor time %s, but CONTROL starts at %s", sumPath, t.Format(time.RFC3339), ctl.Time.Format(time.RFC3339))
 	}
 	rs, err := ReadRunSettings(fsys, dir, base)
 	if err != nil {
-		return Simulation{}, err
+		return Simulation{}, false, err
 	}
 	numpar := rs.NumPar
 	if numpar == 0 {
@@ -744,7 +756,7 @@ func simFromRun(fsys fs.FS, dir, metDir string, base Params) (Simulation, error)
 	for i, f := range files {
 		files[i] = filepath.Join(metDir, f)
 	}
-	return Simulation{Receptor: ctl.Receptor(), MetFiles: files, NHours: ctl.NHours, NumPar: numpar, Params: rs.Params}, nil
+	return Simulation{Receptor: ctl.Receptor(), MetFiles: files, NHours: ctl.NHours, NumPar: numpar, Params: rs.Params}, rs.NoSetup, nil
 }
 
 func readMember(fsys fs.FS, dir string) (*memberData, error) {
@@ -838,6 +850,9 @@ func (r *ValidationReport) WriteText(w io.Writer) {
 		np := res.Passes()
 		fmt.Fprintf(w, "receptor %s: %d particles, %d h, ensemble %s; %d/%d statistics pass; CPU %.2f s = %.3f ms per particle-hour\n",
 			res.Receptor, res.NumPar, res.Hours, strings.Join(res.Members, " "), np, len(res.Stats), res.CPUSeconds, res.MsPerPartHour)
+		for _, n := range res.Notes {
+			fmt.Fprintf(w, "note: %s\n", n)
+		}
 		fmt.Fprintf(w, "%-4s %-22s %14s %14s %14s %14s %14s  %s\n", "hour", "statistic", "native", "ens_min", "ens_max", "accept_lo", "accept_hi", "result")
 		for _, s := range res.Stats {
 			h := fmt.Sprint(s.Hour)
