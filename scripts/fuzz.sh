@@ -21,6 +21,7 @@ targets=(
   "./receptor FuzzParseTime"
   "./footprint FuzzUnmarshalBinary"
   "./observations FuzzDecode"
+  "./transport FuzzRunSettings"
 )
 status=0
 for tg in "${targets[@]}"; do
