@@ -25,7 +25,7 @@ import (
 type ValidateOptions struct {
 	EnsembleDir string   // /work/shared/hysplit-ensemble
 	MetDir      string   // /work/shared/met
-	Receptors   []string // built-in receptors (default all nine, unless Extra names some)
+	Receptors   []string // built-in receptors (default DefaultReceptors, unless Extra names some)
 	NumPar      int      // particles per native run (0: the ensemble's NUMPAR)
 	Seed        uint64
 	Params      Params // zero value: DefaultParams()

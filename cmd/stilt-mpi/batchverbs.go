@@ -160,12 +160,17 @@ func init() {
 // [registry] url, resolved as the workers do), else the SQLite file,
 // read-only (safe while the run writes). The error names the registry.
 func openRunRegistry(ctx context.Context, cfg *config.Config) (registry.Store, error) {
-	if url := service.RegistryURL(cfg, ""); !strings.HasPrefix(url, "sqlite://") {
+	url := service.RegistryURL(cfg, "")
+	path, isFile := strings.CutPrefix(url, "sqlite://")
+	if !isFile {
+		path, isFile = strings.CutPrefix(url, "file:")
+	}
+	if !isFile {
 		return registry.OpenURL(ctx, url) // its errors name the URL, without password
 	}
-	store, err := registry.OpenReadOnly(cfg.RegistryPath())
+	store, err := registry.OpenReadOnly(path)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w (has `stilt-mpi run` been started?)", cfg.RegistryPath(), err)
+		return nil, fmt.Errorf("%s: %w (has `stilt-mpi run` been started?)", path, err)
 	}
 	return store, nil
 }
