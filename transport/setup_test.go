@@ -224,23 +224,12 @@ func TestValidateMembersWithoutSetup(t *testing.T) {
 	}
 	ens := testenv.Shared(t, "hysplit-ensemble")
 	met := testenv.Shared(t, "met")
-	var dirs []string
-	for _, r := range []string{"K4D_run1", "K4D_run2", "K4D_run3"} {
-		dst := filepath.Join(t.TempDir(), r)
-		if err := os.Mkdir(dst, 0o755); err != nil {
-			t.Fatal(err)
+	dirs := copyMembers(t, filepath.Join(ens, "krand4"), []string{"K4D_run1", "K4D_run2", "K4D_run3"}, func(file string, b []byte) []byte {
+		if file == "SETUP.CFG" {
+			return nil
 		}
-		for _, f := range []string{"CONTROL", "hourly_stats.csv", "foot_binned.csv", "summary.json"} {
-			b, err := os.ReadFile(filepath.Join(ens, "krand4", r, f))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(dst, f), b, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		dirs = append(dirs, dst)
-	}
+		return b
+	})
 	rep, err := Validate(context.Background(), ValidateOptions{EnsembleDir: ens, MetDir: met, NumPar: 100, Seed: 1,
 		Extra: map[string][]string{"N": dirs}})
 	if err != nil {
@@ -254,4 +243,32 @@ func TestValidateMembersWithoutSetup(t *testing.T) {
 	if r := rep.Results[0]; r.NumPar != 100 || len(r.Stats) == 0 {
 		t.Errorf("result %+v", r)
 	}
+}
+
+// copyMembers copies member directories runs of src (CONTROL, SETUP.CFG and
+// the statistics files) into temporary directories, passing each file
+// through edit (nil: the file is left out), and returns the copies.
+func copyMembers(t *testing.T, src string, runs []string, edit func(file string, b []byte) []byte) []string {
+	t.Helper()
+	var dirs []string
+	for _, r := range runs {
+		dst := filepath.Join(t.TempDir(), r)
+		if err := os.Mkdir(dst, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []string{"CONTROL", "SETUP.CFG", "hourly_stats.csv", "foot_binned.csv", "summary.json"} {
+			b, err := os.ReadFile(filepath.Join(src, r, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b = edit(f, b); b == nil {
+				continue
+			}
+			if err := os.WriteFile(filepath.Join(dst, f), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		dirs = append(dirs, dst)
+	}
+	return dirs
 }

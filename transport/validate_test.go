@@ -473,28 +473,17 @@ func TestValidateUsesRunSettings(t *testing.T) {
 	}
 	ens := testenv.Shared(t, "hysplit-ensemble")
 	met := testenv.Shared(t, "met")
-	var dirs, veg []string
-	for _, r := range []string{"K4D_run1", "K4D_run2", "K4D_run3"} {
-		src := filepath.Join(ens, "krand4", r)
-		dirs = append(dirs, src)
-		dst := filepath.Join(t.TempDir(), r)
-		if err := os.Mkdir(dst, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		for _, f := range []string{"CONTROL", "SETUP.CFG", "hourly_stats.csv", "foot_binned.csv", "summary.json"} {
-			b, err := os.ReadFile(filepath.Join(src, f))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if f == "SETUP.CFG" {
-				b = []byte(strings.Replace(string(b), "VEGHT=0.5,", "VEGHT=0.3,", 1))
-			}
-			if err := os.WriteFile(filepath.Join(dst, f), b, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		veg = append(veg, dst)
+	runs := []string{"K4D_run1", "K4D_run2", "K4D_run3"}
+	var dirs []string
+	for _, r := range runs {
+		dirs = append(dirs, filepath.Join(ens, "krand4", r))
 	}
+	veg := copyMembers(t, filepath.Join(ens, "krand4"), runs, func(file string, b []byte) []byte {
+		if file == "SETUP.CFG" {
+			return []byte(strings.Replace(string(b), "VEGHT=0.5,", "VEGHT=0.3,", 1))
+		}
+		return b
+	})
 	rep, err := Validate(context.Background(), ValidateOptions{EnsembleDir: ens, MetDir: met, NumPar: 100, Seed: 1,
 		Extra: map[string][]string{"V": veg, "X": dirs}})
 	if err != nil {
