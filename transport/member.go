@@ -29,8 +29,7 @@ var refData embed.FS
 // met file names.
 type Control struct {
 	Time           time.Time
-	Lat, Lon, Z    float64   // first release point
-	Lats, Lons, Zs []float64 // every release point, in order
+	Lats, Lons, Zs []float64 // every release point, in order (at least one)
 	NHours         int       // run length, negative backward
 	VertMotion     int       // 0: the data's vertical velocity
 	ZTop           float64   // model top (m AGL)
@@ -97,7 +96,6 @@ func readControl(fsys fs.FS, name string) (*Control, error) {
 		}
 		c.Lats, c.Lons, c.Zs = append(c.Lats, v[0]), append(c.Lons, v[1]), append(c.Zs, v[2])
 	}
-	c.Lat, c.Lon, c.Z = c.Lats[0], c.Lons[0], c.Zs[0]
 	i := 2 + nloc
 	if c.NHours, err = strconv.Atoi(lines[i]); err != nil {
 		return nil, fmt.Errorf("%s line %d: run hours %q: expected an integer", name, i+1, lines[i])
@@ -192,7 +190,7 @@ func WriteMemberStats(dir string, tab *particle.Table, info MemberInfo) error {
 	ctl := info.Control
 	sum := map[string]any{
 		"run": info.Run, "krand": info.KRand, "numpar": info.NumPar,
-		"receptor": map[string]any{"time": ctl.Time.Format("06 01 02 15 04"), "lat": ctl.Lat, "lon": ctl.Lon, "zagl": ctl.Z, "n_hours": ctl.NHours},
+		"receptor": map[string]any{"time": ctl.Time.Format("06 01 02 15 04"), "lat": ctl.Lats[0], "lon": ctl.Lons[0], "zagl": ctl.Zs[0], "n_hours": ctl.NHours},
 		"n_rows":   tab.Len(), "max_indx": tab.NumParticles(), "total_foot": total, "n_nonzero_cells": nz, "max_cell": maxCell,
 		"grid": map[string]any{"lon0": b.Lon0, "lat0": b.Lat0, "res": b.Res, "nx": b.NX, "ny": b.NY},
 	}

@@ -138,7 +138,7 @@ func TestControlReleases(t *testing.T) {
 				t.Errorf("%v: heights %v, want %v", c.release, r.Heights, c.heights)
 			}
 		}
-		if ctl.Lat != 40.5 || ctl.Lon != -112.2 || ctl.NHours != -5 || len(ctl.MetFiles) != 2 {
+		if ctl.Lats[0] != 40.5 || ctl.Lons[0] != -112.2 || ctl.NHours != -5 || len(ctl.MetFiles) != 2 {
 			t.Errorf("%v: control %+v", c.release, ctl)
 		}
 	}

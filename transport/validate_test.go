@@ -48,7 +48,7 @@ func TestReadControl(t *testing.T) {
 	if len(c.MetFiles) != 2 || c.MetFiles[0] != "20190530_00-05_hrrr" || c.MetFiles[1] != "20190530_06-11_hrrr" {
 		t.Fatalf("met files %v", c.MetFiles)
 	}
-	if c.Lat != 40.5 || c.Lon != -112.2 || c.Z != 5 || c.NHours != -5 || c.Time.Format("2006-01-02 15:04") != "2019-05-30 05:00" {
+	if c.Lats[0] != 40.5 || c.Lons[0] != -112.2 || c.Zs[0] != 5 || c.NHours != -5 || c.Time.Format("2006-01-02 15:04") != "2019-05-30 05:00" {
 		t.Fatalf("release %+v", c)
 	}
 }
